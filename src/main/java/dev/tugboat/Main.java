@@ -1,0 +1,137 @@
+package dev.tugboat;
+
+import dev.tugboat.config.ConfigException;
+import dev.tugboat.config.ConfigLoader;
+import dev.tugboat.config.Settings;
+import dev.tugboat.db.DbUrl;
+import dev.tugboat.db.EmbeddedPostgresServer;
+import dev.tugboat.db.Migrations;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code tugboat server | migrate | version}. */
+@Command(name = "tugboat", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Registry companion: inventory, allow-list, watch & deploy, transfer.",
+    subcommands = {Main.ServerCommand.class, Main.MigrateCommand.class, Main.VersionCommand.class})
+public final class Main {
+
+  public static void main(String[] args) {
+    CommandLine cli = commandLine();
+    int code = cli.execute(args);
+    boolean serving = code == 0 && cli.getParseResult().subcommand() != null
+        && cli.getParseResult().subcommand().commandSpec().userObject() instanceof ServerCommand;
+    if (!serving) { // a running server keeps the JVM alive until SIGTERM
+      System.exit(code);
+    }
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new Main()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("tugboat: " + (e instanceof ConfigException ? "invalid configuration: " : "") + e.getMessage());
+      return 1;
+    });
+  }
+
+  /** {@code --config} and {@code --set}, on every command that reads the configuration. */
+  static final class ConfigOptions {
+    @Option(names = "--config", paramLabel = "PATH", description = "YAML configuration file (default: ${DEFAULT-VALUE} when present)",
+        defaultValue = ConfigLoader.DEFAULT_FILE)
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override one key, e.g. --set http.port=9090 (repeatable)")
+    Map<String, String> sets = new LinkedHashMap<>();
+
+    Settings load(Map<String, String> extra) {
+      Map<String, String> all = new LinkedHashMap<>(extra);
+      all.putAll(sets); // --set wins over the convenience flags
+      Path file = config.toString().equals(ConfigLoader.DEFAULT_FILE) ? null : config;
+      Vertx vertx = Vertx.vertx();
+      try {
+        return new ConfigLoader(file, System.getenv(), all).load(vertx).await();
+      } finally {
+        vertx.close();
+      }
+    }
+  }
+
+  @Command(name = "server", mixinStandardHelpOptions = true, description = "Run the service (HTTP API and workers).")
+  static final class ServerCommand implements Callable<Integer> {
+    @Mixin ConfigOptions options;
+
+    @Option(names = "--port", description = "same as --set http.port=N")
+    Integer port;
+
+    @Option(names = "--tokens-file", paramLabel = "PATH", description = "same as --set auth.tokensFile=PATH (imagelist flag)")
+    String tokensFile;
+
+    @Override
+    public Integer call() {
+      Map<String, String> extra = new LinkedHashMap<>();
+      if (port != null) {
+        extra.put("http.port", port.toString());
+      }
+      if (tokensFile != null) {
+        extra.put("auth.tokensFile", tokensFile);
+      }
+      Settings settings = options.load(extra);
+      Server server = Server.start(settings).await();
+      // SIGTERM / Ctrl-C: this hook thread is not a Vert.x thread, so waiting here blocks no event loop
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> server.close().await(), "tugboat-shutdown"));
+      return 0;
+    }
+  }
+
+  @Command(name = "migrate", mixinStandardHelpOptions = true, description = "Apply database migrations and exit.")
+  static final class MigrateCommand implements Callable<Integer> {
+    @Mixin ConfigOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      Settings settings = options.load(Map.of());
+      if (settings.db().url().isEmpty()) {
+        try (EmbeddedPostgresServer embedded = EmbeddedPostgresServer.start(Path.of(settings.db().embeddedDir()))) {
+          report(embedded.url());
+        }
+      } else {
+        report(DbUrl.parse("db.url", settings.db().url()));
+      }
+      return 0;
+    }
+
+    private static void report(DbUrl url) {
+      var result = Migrations.run(url);
+      System.out.println("database " + url + ": schema version " + result.targetSchemaVersion + ", "
+          + result.migrationsExecuted + " migration(s) applied");
+    }
+  }
+
+  @Command(name = "version", mixinStandardHelpOptions = true, description = "Print the version.")
+  static final class VersionCommand implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      System.out.println("tugboat " + new Version().getVersion()[0]);
+      return 0;
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws Exception {
+      Properties p = new Properties();
+      try (var in = Main.class.getClassLoader().getResourceAsStream("tugboat-version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      }
+      return new String[] {p.getProperty("version", "unknown")};
+    }
+  }
+}

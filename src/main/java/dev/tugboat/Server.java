@@ -1,0 +1,140 @@
+package dev.tugboat;
+
+import dev.tugboat.api.HttpApiVerticle;
+import dev.tugboat.api.Services;
+import dev.tugboat.api.TokenAuth;
+import dev.tugboat.config.Settings;
+import dev.tugboat.db.Database;
+import dev.tugboat.db.DbUrl;
+import dev.tugboat.db.EmbeddedPostgresServer;
+import dev.tugboat.db.Migrations;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Tugboat node: Vert.x with Prometheus metrics, the database (embedded PostgreSQL when
+ * {@code db.url} is empty), migrations, and the verticles. {@code Main server} and the tests start it the same way.
+ */
+public final class Server {
+  private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+
+  private final Vertx vertx;
+  private final Services services;
+  private final EmbeddedPostgresServer embedded;
+
+  private Server(Vertx vertx, Services services, EmbeddedPostgresServer embedded) {
+    this.vertx = vertx;
+    this.services = services;
+    this.embedded = embedded;
+  }
+
+  public static Future<Server> start(Settings settings) {
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+            .setJvmMetricsEnabled(true).setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
+        .withMetrics(new MicrometerMetricsFactory(metrics))
+        .build();
+    EmbeddedPostgresServer[] embedded = new EmbeddedPostgresServer[1];
+    return database(vertx, settings, embedded)
+        .compose(url -> settings.db().migrate() ? migrate(vertx, url) : Future.succeededFuture(url))
+        .compose(url -> {
+          Database db = Database.open(vertx, url, settings.db().poolSize());
+          return tokens(vertx, settings).map(tokens -> new Services(settings, db, tokens, metrics,
+              Clock.systemUTC(), new AtomicInteger()));
+        })
+        .compose(services -> {
+          int instances = settings.http().instances() > 0 ? settings.http().instances()
+              : Runtime.getRuntime().availableProcessors();
+          // One instance first: with http.port=0 it picks the port, the others then share that port.
+          return vertx.deployVerticle(() -> new HttpApiVerticle(services), new DeploymentOptions())
+              .compose(id -> instances == 1 ? Future.succeededFuture(id)
+                  : vertx.deployVerticle(() -> new HttpApiVerticle(services), new DeploymentOptions().setInstances(instances - 1)))
+              .map(id -> new Server(vertx, services, embedded[0]));
+        })
+        .onSuccess(server -> LOG.info("Tugboat listening on http://{}:{} (database {})", settings.http().host(),
+            server.port(), server.services.db().url()))
+        .recover(failure -> {
+          Future<Void> closed = vertx.close();
+          if (embedded[0] != null) {
+            closed = closed.transform(ignored -> stopEmbedded(embedded[0]));
+          }
+          return closed.transform(ignored -> Future.failedFuture(failure));
+        });
+  }
+
+  private static Future<DbUrl> database(Vertx vertx, Settings settings, EmbeddedPostgresServer[] embedded) {
+    if (!settings.db().url().isEmpty()) {
+      return Future.succeededFuture(DbUrl.parse("db.url", settings.db().url()));
+    }
+    Path dir = Path.of(settings.db().embeddedDir()).toAbsolutePath();
+    LOG.info("db.url is empty: starting embedded PostgreSQL with its data in {}", dir);
+    return vertx.executeBlocking(() -> {
+      try {
+        embedded[0] = EmbeddedPostgresServer.start(dir);
+        return embedded[0].url();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("embedded PostgreSQL in " + dir + " did not start: " + e.getMessage(), e);
+      }
+    });
+  }
+
+  private static Future<DbUrl> migrate(Vertx vertx, DbUrl url) {
+    return vertx.executeBlocking(() -> {
+      var result = Migrations.run(url);
+      LOG.info("database {}: {} migration(s) applied", url, result.migrationsExecuted);
+      return url;
+    });
+  }
+
+  private static Future<TokenAuth> tokens(Vertx vertx, Settings settings) {
+    return settings.auth().tokensFile().isEmpty()
+        ? Future.succeededFuture(TokenAuth.disabled(vertx))
+        : TokenAuth.watch(vertx, settings.auth().tokensFile(), settings.auth().reloadInterval());
+  }
+
+  public int port() {
+    return services.httpPort().get();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Services services() {
+    return services;
+  }
+
+  /**
+   * Undeploys the verticles first (the HTTP server drains in-flight requests), then Vert.x closes the
+   * pool, then the embedded database stops.
+   */
+  public Future<Void> close() {
+    services.tokens().close();
+    Future<Void> closed = vertx.close().onComplete(ignored -> LOG.info("Tugboat stopped"));
+    return embedded == null ? closed : closed.transform(ignored -> stopEmbedded(embedded));
+  }
+
+  private static Future<Void> stopEmbedded(EmbeddedPostgresServer embedded) {
+    // Vert.x is closed by now: a plain thread does the blocking stop
+    return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        embedded.close();
+      } catch (java.io.IOException e) {
+        LOG.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+      }
+    }));
+  }
+}

@@ -1,0 +1,82 @@
+package dev.tugboat.allowlist;
+
+import dev.tugboat.api.ApiError;
+import dev.tugboat.api.TokenAuth;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * imagelist's routes, same paths, JSON and status codes. Ids hold {@code /} and {@code @}
+ * ({@code quay.io/foo/nginx@sha256:…}): everything after {@code /images/} is the id, raw or percent-encoded.
+ */
+public final class AllowListRoutes {
+  private final AllowListStore store;
+  private final TokenAuth auth;
+  private final MeterRegistry metrics;
+
+  public AllowListRoutes(AllowListStore store, TokenAuth auth, MeterRegistry metrics) {
+    this.store = store;
+    this.auth = auth;
+    this.metrics = metrics;
+  }
+
+  public void mount(Router router) {
+    router.get("/images").handler(this::list);
+    router.getWithRegex("/images/(?<id>.+)").handler(this::get);
+    router.put("/images").handler(auth.required()).handler(this::put);
+    router.deleteWithRegex("/images/(?<id>.+)").handler(auth.required()).handler(this::delete);
+  }
+
+  private void list(RoutingContext ctx) {
+    String name = ctx.request().getParam("name");
+    store.list(name == null || name.isEmpty() ? null : name, AllowListSort.fromParam(ctx.request().getParam("sort")))
+        .onSuccess(entries -> {
+          JsonArray out = new JsonArray();
+          entries.forEach(e -> out.add(e.toJson()));
+          ctx.json(out);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void get(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    store.get(id)
+        .onSuccess(entry -> {
+          if (entry.isEmpty()) {
+            ctx.fail(ApiError.notFound("no allow-list entry with id '" + id + "'"));
+          } else {
+            ctx.json(entry.get().toJson());
+          }
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void put(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      throw ApiError.invalid("body", "expected a JSON object {\"id\", \"name\", \"tags\"}");
+    }
+    AllowListRequest request = AllowListRequest.from(body);
+    store.upsert(request.id(), request.name(), request.nameKey(), request.tags())
+        .onSuccess(entry -> {
+          metrics.counter("tugboat_allowlist_writes", "op", "upsert").increment();
+          ctx.json(entry.toJson());
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void delete(RoutingContext ctx) {
+    store.delete(ctx.pathParam("id"))
+        .onSuccess(deleted -> {
+          metrics.counter("tugboat_allowlist_writes", "op", "delete").increment();
+          ctx.response().setStatusCode(204).end();
+        })
+        .onFailure(ctx::fail);
+  }
+}

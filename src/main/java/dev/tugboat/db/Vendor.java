@@ -1,0 +1,78 @@
+package dev.tugboat.db;
+
+import io.vertx.sqlclient.Row;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+/**
+ * The two database families Tugboat runs on, and the few places their SQL differs. Statements are
+ * written once with {@code ?} placeholders; {@link #sql(String)} rewrites them for PostgreSQL.
+ */
+public enum Vendor {
+  POSTGRESQL("postgresql"),
+  MYSQL("mysql");
+
+  private final String folder;
+
+  Vendor(String folder) {
+    this.folder = folder;
+  }
+
+  /** Flyway location of this vendor's migrations. */
+  public String migrations() {
+    return "classpath:db/migration/" + folder;
+  }
+
+  /** {@code ?} → {@code $1, $2, ...} for PostgreSQL (outside quoted literals); unchanged for MySQL. */
+  public String sql(String statement) {
+    if (this == MYSQL) {
+      return statement;
+    }
+    StringBuilder out = new StringBuilder(statement.length() + 16);
+    int n = 0;
+    boolean quoted = false;
+    for (char ch : statement.toCharArray()) {
+      if (ch == '\'') {
+        quoted = !quoted;
+      }
+      if (ch == '?' && !quoted) {
+        out.append('$').append(++n);
+      } else {
+        out.append(ch);
+      }
+    }
+    return out.toString();
+  }
+
+  /** The database's clock plus a number of milliseconds given as the next parameter. */
+  public String nowPlusMillisParam() {
+    return this == POSTGRESQL
+        ? "(clock_timestamp() + ? * interval '1 millisecond')"
+        : "TIMESTAMPADD(MICROSECOND, ? * 1000, NOW(6))";
+  }
+
+  /** The database's clock (lease comparisons use it, so nodes with skewed clocks still agree). */
+  public String now() {
+    return this == POSTGRESQL ? "clock_timestamp()" : "NOW(6)";
+  }
+
+  /** A value for a timestamp column: timestamptz on PostgreSQL, DATETIME(6) holding UTC on MySQL. */
+  public Object timestamp(Instant instant) {
+    return this == POSTGRESQL
+        ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC)
+        : LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+
+  public Instant instant(Row row, String column) {
+    Object value = row.getValue(column);
+    if (value instanceof OffsetDateTime odt) {
+      return odt.toInstant();
+    }
+    if (value instanceof LocalDateTime ldt) {
+      return ldt.toInstant(ZoneOffset.UTC);
+    }
+    return value == null ? null : Instant.parse(value.toString());
+  }
+}
