@@ -58,10 +58,7 @@ public final class Server {
         .compose(services -> {
           int instances = settings.http().instances() > 0 ? settings.http().instances()
               : Runtime.getRuntime().availableProcessors();
-          // One instance first: with http.port=0 it picks the port, the others then share that port.
-          return vertx.deployVerticle(() -> new HttpApiVerticle(services), new DeploymentOptions())
-              .compose(id -> instances == 1 ? Future.succeededFuture(id)
-                  : vertx.deployVerticle(() -> new HttpApiVerticle(services), new DeploymentOptions().setInstances(instances - 1)))
+          return vertx.deployVerticle(() -> new HttpApiVerticle(services), new DeploymentOptions().setInstances(instances))
               .map(id -> new Server(vertx, services, embedded[0]));
         })
         .onSuccess(server -> LOG.info("Tugboat listening on http://{}:{} (database {})", settings.http().host(),

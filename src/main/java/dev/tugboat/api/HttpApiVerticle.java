@@ -36,7 +36,8 @@ public final class HttpApiVerticle extends VerticleBase {
     router.errorHandler(405, ctx -> ErrorHandler.send(ctx, new ApiError(405, "method_not_allowed",
         ctx.request().method() + " is not allowed on " + ctx.request().path(), null)));
 
-    int port = services.httpPort().get() > 0 ? services.httpPort().get() : http.port();
+    // Vert.x shares a random port among servers that ask for the same negative port; 0 would give each its own.
+    int port = http.port() == 0 ? -1 : http.port();
     server = vertx.createHttpServer(new HttpServerOptions().setHost(http.host()).setPort(port)
         .setCompressionSupported(true));
     return server.requestHandler(router).listen().onSuccess(s -> services.httpPort().set(s.actualPort()));
