@@ -15,7 +15,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code tugboat server | migrate | version}. */
 @Command(name = "tugboat", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -92,6 +94,7 @@ public final class Main {
   @Command(name = "migrate", mixinStandardHelpOptions = true, description = "Apply database migrations and exit.")
   static final class MigrateCommand implements Callable<Integer> {
     @Mixin ConfigOptions options;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -106,18 +109,20 @@ public final class Main {
       return 0;
     }
 
-    private static void report(DbUrl url) {
+    private void report(DbUrl url) {
       var result = Migrations.run(url);
-      System.out.println("database " + url + ": schema version " + result.targetSchemaVersion + ", "
+      spec.commandLine().getOut().println("database " + url + ": schema version " + result.targetSchemaVersion + ", "
           + result.migrationsExecuted + " migration(s) applied");
     }
   }
 
   @Command(name = "version", mixinStandardHelpOptions = true, description = "Print the version.")
   static final class VersionCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-      System.out.println("tugboat " + new Version().getVersion()[0]);
+      spec.commandLine().getOut().println("tugboat " + new Version().getVersion()[0]);
       return 0;
     }
   }

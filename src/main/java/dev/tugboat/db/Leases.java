@@ -15,7 +15,9 @@ import java.util.List;
  * (varchar, null when free) and {@code lease_until} (timestamp, null when free). Claims use
  * {@code SELECT … FOR UPDATE SKIP LOCKED}, so concurrent claimers never get the same row, and a row
  * whose lease has run out (its owner crashed or stalled) is claimable again. All times are the
- * database's, so nodes with skewed clocks agree.
+ * database's, so nodes with skewed clocks agree. The table needs an index serving {@code ready} and
+ * {@code order} (e.g. {@code (state, created_at)}): without one, MySQL/MariaDB lock every row the claim
+ * scans and concurrent claimers come back empty-handed.
  *
  * @param table the table name (a constant from the calling capability, never user input)
  * @param ready an SQL condition a row must also meet to be claimed, such as {@code state = 'QUEUED'}

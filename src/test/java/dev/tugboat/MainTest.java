@@ -1,0 +1,82 @@
+package dev.tugboat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tugboat.db.DbUrl;
+import dev.tugboat.db.Vendor;
+import dev.tugboat.testing.TestDatabases;
+import dev.tugboat.testing.TestServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** The command line: help, version, migrate, and start-up refusing invalid configuration by key. */
+class MainTest {
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    CommandLine cli = Main.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    cli.getOut().flush();
+    cli.getErr().flush();
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"server", "migrate", "version"})
+  @DisplayName("every command has --help naming its options")
+  void helpOnEveryCommand(String command) {
+    Run run = run(command, "--help");
+    assertThat(run.code()).isZero();
+    assertThat(run.out()).contains("Usage: tugboat " + command);
+    if (!command.equals("version")) {
+      assertThat(run.out()).contains("--config", "--set");
+    }
+  }
+
+  @Test
+  void version() {
+    Run run = run("version");
+    assertThat(run.code()).isZero();
+    assertThat(run.out()).matches("(?s)tugboat \\d+\\.\\d+\\.\\d+.*");
+  }
+
+  @Test
+  @DisplayName("invalid configuration stops start-up with one message naming the key")
+  void invalidConfigurationNamesKey() {
+    Run badPort = run("server", "--set", "http.port=eighty");
+    assertThat(badPort.code()).isEqualTo(1);
+    assertThat(badPort.err()).contains("invalid configuration", "http.port");
+    Run unknown = run("server", "--set", "htp.port=1");
+    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.err()).contains("htp.port");
+    Run badUrl = run("server", "--set", "db.url=oracle://x/y", "--set", "http.port=0");
+    assertThat(badUrl.code()).isEqualTo(1);
+    assertThat(badUrl.err()).contains("db.url");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Vendor.class)
+  @DisplayName("tugboat migrate applies the schema to an empty database, then nothing")
+  void migrate(Vendor vendor) {
+    DbUrl url = TestDatabases.fresh(vendor);
+    try {
+      Run first = run("migrate", "--set", "db.url=" + TestServer.urlOf(url));
+      assertThat(first.code()).as(first.err()).isZero();
+      assertThat(first.out()).contains("1 migration(s) applied");
+      Run second = run("migrate", "--set", "db.url=" + TestServer.urlOf(url));
+      assertThat(second.out()).contains("0 migration(s) applied");
+    } finally {
+      TestDatabases.drop(url);
+    }
+  }
+}
