@@ -74,6 +74,12 @@ public final class Main {
     @Option(names = "--tokens-file", paramLabel = "PATH", description = "same as --set auth.tokensFile=PATH (imagelist flag)")
     String tokensFile;
 
+    @Option(names = "--certfile", paramLabel = "PATH", description = "same as --set http.tlsCert=PATH (imagelist flag)")
+    String certFile;
+
+    @Option(names = "--keyfile", paramLabel = "PATH", description = "same as --set http.tlsKey=PATH (imagelist flag)")
+    String keyFile;
+
     @Override
     public Integer call() {
       Map<String, String> extra = new LinkedHashMap<>();
@@ -82,6 +88,12 @@ public final class Main {
       }
       if (tokensFile != null) {
         extra.put("auth.tokensFile", tokensFile);
+      }
+      if (certFile != null) {
+        extra.put("http.tlsCert", certFile);
+      }
+      if (keyFile != null) {
+        extra.put("http.tlsKey", keyFile);
       }
       Settings settings = options.load(extra);
       Server server = Server.start(settings).await();

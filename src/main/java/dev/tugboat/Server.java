@@ -43,7 +43,9 @@ public final class Server {
   public static Future<Server> start(Settings settings) {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
+        // vertx-micrometer keeps backends in a static map by name: a name per node keeps nodes in one JVM (tests) apart
         .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+            .setRegistryName("tugboat-" + java.util.UUID.randomUUID())
             .setJvmMetricsEnabled(true).setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
         .withMetrics(new MicrometerMetricsFactory(metrics))
         .build();
@@ -61,7 +63,7 @@ public final class Server {
           return vertx.deployVerticle(() -> new HttpApiVerticle(services), new DeploymentOptions().setInstances(instances))
               .map(id -> new Server(vertx, services, embedded[0]));
         })
-        .onSuccess(server -> LOG.info("Tugboat listening on http://{}:{} (database {})", settings.http().host(),
+        .onSuccess(server -> LOG.info("Tugboat listening on {}://{}:{} (database {})", settings.http().tls() ? "https" : "http", settings.http().host(),
             server.port(), server.services.db().url()))
         .recover(failure -> {
           Future<Void> closed = vertx.close();

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.TimeUnit;
@@ -38,8 +39,11 @@ public final class HttpApiVerticle extends VerticleBase {
 
     // Vert.x shares a random port among servers that ask for the same negative port; 0 would give each its own.
     int port = http.port() == 0 ? -1 : http.port();
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(http.host()).setPort(port)
-        .setCompressionSupported(true));
+    HttpServerOptions options = new HttpServerOptions().setHost(http.host()).setPort(port).setCompressionSupported(true);
+    if (http.tls()) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(http.tlsCert()).setKeyPath(http.tlsKey()));
+    }
+    server = vertx.createHttpServer(options);
     return server.requestHandler(router).listen().onSuccess(s -> services.httpPort().set(s.actualPort()));
   }
 

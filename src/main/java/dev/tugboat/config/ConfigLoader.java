@@ -26,7 +26,9 @@ public final class ConfigLoader {
   /** The seeds' own environment variables and the keys they set. */
   private static final Map<String, String> SEED_VARIABLES = Map.of(
       "DATABASE_URL", "db.url",
-      "TOKENS_FILE", "auth.tokensFile");
+      "TOKENS_FILE", "auth.tokensFile",
+      "CERTFILE", "http.tlsCert",
+      "KEYFILE", "http.tlsKey");
 
   private final Path file;
   private final boolean fileRequired;

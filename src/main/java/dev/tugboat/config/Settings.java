@@ -11,7 +11,12 @@ import java.util.Set;
 /** The typed, validated configuration. Built only through {@link #from(JsonObject)}. */
 public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> registries) {
 
-  public record Http(String host, int port, int instances, long bodyLimit, Duration shutdownTimeout) {}
+  public record Http(String host, int port, int instances, long bodyLimit, Duration shutdownTimeout, String tlsCert,
+                     String tlsKey) {
+    public boolean tls() {
+      return !tlsCert.isEmpty();
+    }
+  }
 
   /** {@code url} may hold a password: never log it, use {@code DbUrl.redacted()}. */
   public record Db(String url, String embeddedDir, int poolSize, boolean migrate) {
@@ -41,13 +46,15 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
     JsonObject http = c.getJsonObject("http");
     JsonObject db = c.getJsonObject("db");
     JsonObject auth = c.getJsonObject("auth");
-    return new Settings(
+    Settings settings = new Settings(
         new Http(
             text(http, "http.host", "host", false),
             integer(http, "http.port", "port", 0, 65535),
             integer(http, "http.instances", "instances", 0, 1024),
             integer(http, "http.bodyLimit", "bodyLimit", 1024, Integer.MAX_VALUE),
-            duration(http, "http.shutdownTimeout", "shutdownTimeout")),
+            duration(http, "http.shutdownTimeout", "shutdownTimeout"),
+            text(http, "http.tlsCert", "tlsCert", true),
+            text(http, "http.tlsKey", "tlsKey", true)),
         new Db(
             text(db, "db.url", "url", true),
             text(db, "db.embeddedDir", "embeddedDir", false),
@@ -58,6 +65,11 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
             duration(auth, "auth.reloadInterval", "reloadInterval"),
             text(auth, "auth.webhookToken", "webhookToken", true)),
         registries(c.getValue("registries")));
+    if (settings.http().tlsCert().isEmpty() != settings.http().tlsKey().isEmpty()) {
+      throw new ConfigException(settings.http().tlsCert().isEmpty() ? "http.tlsCert" : "http.tlsKey",
+          "http.tlsCert and http.tlsKey go together");
+    }
+    return settings;
   }
 
   private static List<RegistrySettings> registries(Object value) {
