@@ -24,11 +24,14 @@ import org.mindrot.jbcrypt.BCrypt;
 /**
  * A real CNCF distribution registry (Debian's {@code docker-registry} package, the code of the
  * {@code registry:2} image) on a free loopback port, with a generated config in a fresh temp dir:
- * filesystem storage, delete enabled, optional htpasswd basic auth and optional notifications.
+ * filesystem storage, delete enabled, optional htpasswd basic auth or token auth ({@link TokenServerFixture}) and
+ * optional notifications.
  *
  * <pre>{@code
  * try (RegistryFixture registry = RegistryFixture.start()) { ... registry.baseUrl() ... }
  * try (RegistryFixture registry = RegistryFixture.builder().htpasswd("alice", "secret").start()) { ... }
+ * try (TokenServerFixture auth = TokenServerFixture.builder().user("alice", "secret").start();
+ *      RegistryFixture registry = RegistryFixture.builder().tokenAuth(auth).start()) { ... }
  * }</pre>
  */
 public final class RegistryFixture implements AutoCloseable {
@@ -118,17 +121,39 @@ public final class RegistryFixture implements AutoCloseable {
     private String password;
     private String notificationUrl;
     private Map<String, String> notificationHeaders = Map.of();
+    private String tokenRealm;
+    private String tokenService;
+    private String tokenIssuer;
+    private Path tokenRootCertBundle;
 
     private Builder() {
     }
 
     /** Basic auth with one user (bcrypt htpasswd file, as distribution requires). */
     public Builder htpasswd(String user, String password) {
+      if (tokenRealm != null) {
+        throw new IllegalStateException("htpasswd and tokenAuth are mutually exclusive");
+      }
       if (user == null || user.isEmpty() || user.contains(":")) {
         throw new IllegalArgumentException("htpasswd user must be non-empty and contain no ':'");
       }
       this.user = user;
       this.password = password == null ? "" : password;
+      return this;
+    }
+
+    /**
+     * Docker token auth: the registry answers 401 {@code Bearer realm=...,service=...} and accepts only JWTs that
+     * {@code server} signs (its certificate is the {@code rootcertbundle}). Mutually exclusive with htpasswd.
+     */
+    public Builder tokenAuth(TokenServerFixture server) {
+      if (user != null) {
+        throw new IllegalStateException("htpasswd and tokenAuth are mutually exclusive");
+      }
+      this.tokenRealm = server.realm();
+      this.tokenService = server.service();
+      this.tokenIssuer = server.issuer();
+      this.tokenRootCertBundle = server.certPath();
       return this;
     }
 
@@ -218,6 +243,13 @@ public final class RegistryFixture implements AutoCloseable {
         y.append("  htpasswd:\n");
         y.append("    realm: ").append(q("tugboat-test")).append('\n');
         y.append("    path: ").append(q(htpasswd.toString())).append('\n');
+      } else if (tokenRealm != null) {
+        y.append("auth:\n");
+        y.append("  token:\n");
+        y.append("    realm: ").append(q(tokenRealm)).append('\n');
+        y.append("    service: ").append(q(tokenService)).append('\n');
+        y.append("    issuer: ").append(q(tokenIssuer)).append('\n');
+        y.append("    rootcertbundle: ").append(q(tokenRootCertBundle.toString())).append('\n');
       }
       if (notificationUrl != null) {
         y.append("notifications:\n");

@@ -1,0 +1,119 @@
+package dev.tugboat.registry;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Registry bearer tokens (distribution's token spec): fetched from the challenge's realm with the
+ * endpoint's credentials (Basic) when it has some, cached per (endpoint, user, scopes) and refreshed
+ * before they expire. {@code token} and {@code access_token} are both accepted; {@code expires_in}
+ * defaults to, and is never taken as less than, 60 s. A realm answering 404/405 to GET gets the
+ * OAuth2 password-grant POST instead.
+ */
+final class BearerTokens {
+  static final Duration MIN_LIFETIME = Duration.ofSeconds(60);
+  private static final Duration REFRESH_MARGIN = Duration.ofSeconds(15);
+
+  record Token(String value, Instant expiresAt) {}
+
+  private final Map<String, Future<Token>> cache = new ConcurrentHashMap<>();
+  private final Clock clock;
+
+  BearerTokens(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** A cached, still fresh token for these scopes, or a new one (concurrent callers share one fetch). */
+  Future<String> token(HttpClient http, RegistryEndpoint endpoint, Challenge challenge, List<String> scopes, boolean force) {
+    String key = endpoint.apiHost() + " " + endpoint.username() + " " + new TreeSet<>(scopes);
+    Future<Token> cached = cache.get(key);
+    if (!force && cached != null && (!cached.isComplete() || cached.succeeded() && fresh(cached.result()))) {
+      return cached.map(Token::value);
+    }
+    Future<Token> fetched = fetch(http, endpoint, challenge, scopes);
+    cache.put(key, fetched);
+    fetched.onFailure(err -> cache.remove(key, fetched));
+    return fetched.map(Token::value);
+  }
+
+  private boolean fresh(Token token) {
+    return clock.instant().isBefore(token.expiresAt().minus(REFRESH_MARGIN));
+  }
+
+  private Future<Token> fetch(HttpClient http, RegistryEndpoint endpoint, Challenge challenge, List<String> scopes) {
+    String service = challenge.service() == null ? endpoint.apiHost() : challenge.service();
+    StringBuilder query = new StringBuilder("service=").append(encode(service));
+    scopes.forEach(scope -> query.append("&scope=").append(encode(scope)));
+    String realm = challenge.realm();
+    String url = realm + (realm.contains("?") ? "&" : "?") + query;
+    RequestOptions get = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url);
+    authorize(get.getHeaders(), endpoint);
+    return send(http, get, null).compose(response -> {
+      if ((response.status() == 404 || response.status() == 405) && endpoint.hasCredentials()) {
+        return oauth(http, endpoint, realm, service, scopes);
+      }
+      return Future.succeededFuture(response);
+    }).map(response -> parse(response, realm));
+  }
+
+  private Future<RegistryResponse> oauth(HttpClient http, RegistryEndpoint endpoint, String realm, String service,
+                                         List<String> scopes) {
+    String form = "grant_type=password&client_id=tugboat&service=" + encode(service) + "&scope="
+        + encode(String.join(" ", scopes)) + "&username=" + encode(endpoint.username()) + "&password="
+        + encode(endpoint.password());
+    RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(realm)
+        .putHeader("Content-Type", "application/x-www-form-urlencoded");
+    return send(http, post, Buffer.buffer(form));
+  }
+
+  private static Future<RegistryResponse> send(HttpClient http, RequestOptions options, Buffer body) {
+    options.setFollowRedirects(false).setIdleTimeout(30_000); // a redirect must not carry the credentials elsewhere
+    return http.request(options)
+        .compose(request -> body == null ? request.send() : request.send(body))
+        .compose(response -> response.body().map(b -> new RegistryResponse(response.statusCode(), response.headers(), b)));
+  }
+
+  private Token parse(RegistryResponse response, String realm) {
+    if (response.status() == 401 || response.status() == 403) {
+      throw new RegistryException.Unauthorized("token request to " + realm, response.status(),
+          RegistryError.parse(response.body()));
+    }
+    if (response.status() != 200) {
+      throw new RegistryException("token request to " + realm, response.status(), RegistryError.parse(response.body()), null);
+    }
+    JsonObject json = new JsonObject(response.body());
+    String token = json.getString("token", json.getString("access_token"));
+    if (token == null || token.isEmpty()) {
+      throw new RegistryException("token request to " + realm + " (no token in the answer)", 200, List.of(), null);
+    }
+    long seconds = Math.max(json.getLong("expires_in", MIN_LIFETIME.toSeconds()), MIN_LIFETIME.toSeconds());
+    Instant issued = clock.instant();
+    return new Token(token, issued.plusSeconds(seconds));
+  }
+
+  static void authorize(MultiMap headers, RegistryEndpoint endpoint) {
+    if (endpoint.hasCredentials()) {
+      String pair = endpoint.username() + ":" + endpoint.password();
+      headers.set("Authorization", "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,254 @@
+package dev.tugboat.registry;
+
+import dev.tugboat.config.Settings.RegistrySettings;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.streams.Pipe;
+import io.vertx.core.streams.ReadStream;
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The one place that talks HTTP to registries (go-containerregistry's transport stack in one class):
+ * endpoint resolution, the per-registry concurrency limit, authentication (learned from the 401 challenge,
+ * Basic or Bearer with token caching, scope merging and one retry), redirects followed by hand so
+ * {@code Authorization} never crosses to another host, and bounded retries for 429 and transient failures.
+ * Responses come back paused; the limiter permit is held until the response body has ended.
+ */
+final class RegistryTransport {
+  private static final int MAX_REDIRECTS = 5;
+  private static final long IDLE_TIMEOUT_MS = 60_000;
+
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final List<RegistrySettings> settings;
+  private final RetryPolicy retry;
+  private final BearerTokens tokens;
+  private final MeterRegistry metrics;
+  private final Map<String, RegistryEndpoint> endpoints = new ConcurrentHashMap<>();
+  private final Map<String, Limiter> limiters = new ConcurrentHashMap<>();
+  private final Map<String, Challenge> challenges = new ConcurrentHashMap<>();
+  private final Map<String, RateLimit> rateLimits = new ConcurrentHashMap<>();
+
+  RegistryTransport(Vertx vertx, List<RegistrySettings> settings, RetryPolicy retry, MeterRegistry metrics, Clock clock) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.retry = retry;
+    this.metrics = metrics;
+    this.tokens = new BearerTokens(clock);
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setDecompressionSupported(false)
+        .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(32));
+  }
+
+  RegistryEndpoint endpoint(String registry) {
+    return endpoints.computeIfAbsent(RegistryEndpoint.normalise(registry),
+        r -> RegistryEndpoint.forRegistry(r, settings));
+  }
+
+  RateLimit rateLimit(String registry) {
+    return rateLimits.get(RegistryEndpoint.normalise(registry));
+  }
+
+  Future<Void> close() {
+    return http.close();
+  }
+
+  /** A call whose answer is read whole (manifests, lists, errors). */
+  Future<RegistryResponse> send(RegistryCall call) {
+    return withRetries(call, 1, this::exchange).compose(response -> {
+      Future<Buffer> body = response.body();
+      response.resume();
+      return body.map(b -> new RegistryResponse(response.statusCode(), response.headers(), b));
+    });
+  }
+
+  /** A call whose answer is streamed (blob GET): the response is paused; the caller consumes or drains it. */
+  Future<HttpClientResponse> open(RegistryCall call) {
+    return withRetries(call, 1, this::exchange);
+  }
+
+  /**
+   * A request whose body is streamed (blob PUT/PATCH). Not retried: the body cannot be replayed, so the
+   * caller retries the whole blob. {@code body} is paused at once (before any asynchronous step) and piped
+   * with {@code endOnFailure(false)}: a failing source resets the request instead of committing a short blob.
+   */
+  Future<HttpClientResponse> upload(RegistryCall call, ReadStream<Buffer> body, long length) {
+    Pipe<Buffer> pipe = body.pipe().endOnFailure(false);
+    RequestOptions options = options(call, call.url());
+    options.putHeader("Content-Length", Long.toString(length));
+    Limiter limiter = limiter(call.endpoint());
+    return authorization(call, call.url(), false)
+        .compose(auth -> {
+          if (auth != null) {
+            options.putHeader("Authorization", auth);
+          }
+          return limiter.acquire();
+        })
+        .compose(v -> http.request(options).onFailure(err -> limiter.release()))
+        .compose(request -> {
+          Future<HttpClientResponse> response = request.response();
+          pipe.to(request).onFailure(err -> request.reset(0, err));
+          return response.map(r -> held(r, limiter, call.endpoint()));
+        })
+        .onFailure(err -> pipe.close());
+  }
+
+  private Future<HttpClientResponse> withRetries(RegistryCall call, int attempt,
+                                                 Function<RegistryCall, Future<HttpClientResponse>> exchange) {
+    return exchange.apply(call).transform(done -> {
+      if (done.succeeded()) {
+        HttpClientResponse response = done.result();
+        int status = response.statusCode();
+        boolean limited = status == 429;
+        if (attempt < retry.maxAttempts() && (limited || call.idempotent() && RetryPolicy.transientStatus(status))) {
+          long delay = limited ? retry.retryAfterMillis(response.getHeader("Retry-After"), attempt)
+              : retry.backoffMillis(attempt);
+          return drain(response).compose(v -> vertx.timer(delay))
+              .compose(v -> withRetries(call, attempt + 1, exchange));
+        }
+        return Future.succeededFuture(response);
+      }
+      Throwable cause = done.cause();
+      if (cause instanceof RegistryException known) {
+        return Future.failedFuture(known);
+      }
+      if (call.idempotent() && attempt < retry.maxAttempts()) {
+        return vertx.timer(retry.backoffMillis(attempt)).compose(v -> withRetries(call, attempt + 1, exchange));
+      }
+      return Future.failedFuture(new RegistryException(call.operation() + " (" + call.endpoint().baseUrl() + ")", 0,
+          List.of(), cause));
+    });
+  }
+
+  private Future<HttpClientResponse> exchange(RegistryCall call) {
+    return exchange(call, call.url(), false, 0);
+  }
+
+  private Future<HttpClientResponse> exchange(RegistryCall call, String url, boolean reauthenticated, int redirects) {
+    RequestOptions options = options(call, url);
+    Limiter limiter = limiter(call.endpoint());
+    return authorization(call, url, reauthenticated)
+        .compose(auth -> {
+          if (auth != null) {
+            options.putHeader("Authorization", auth);
+          }
+          return limiter.acquire();
+        })
+        .compose(v -> http.request(options)
+            .compose(request -> call.body() == null ? request.send() : request.send(call.body()))
+            .onFailure(err -> limiter.release()))
+        .map(response -> held(response, limiter, call.endpoint()))
+        .compose(response -> {
+          int status = response.statusCode();
+          if (status == 401 && !reauthenticated && sameHost(call.endpoint(), url)) {
+            String header = response.getHeader("WWW-Authenticate");
+            return drain(response).compose(v -> {
+              RegistryCall next = learn(call, header);
+              return next == null ? exchange(call, url, true, redirects) : exchange(next, url, true, redirects);
+            });
+          }
+          String location = response.getHeader("Location");
+          boolean redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+          if (redirect && location != null && redirects < MAX_REDIRECTS
+              && (call.method() == HttpMethod.GET || call.method() == HttpMethod.HEAD)) {
+            return drain(response).compose(v -> exchange(call, URI.create(url).resolve(location).toString(),
+                reauthenticated, redirects + 1));
+          }
+          return Future.succeededFuture(response);
+        });
+  }
+
+  /** Keeps the response paused and the permit held until its body has been read or has failed. */
+  private HttpClientResponse held(HttpClientResponse response, Limiter limiter, RegistryEndpoint endpoint) {
+    response.pause();
+    response.end().onComplete(done -> limiter.release());
+    String limit = response.getHeader("ratelimit-limit");
+    if (limit != null) {
+      RateLimit seen = new RateLimit(limit, response.getHeader("ratelimit-remaining"),
+          response.getHeader("docker-ratelimit-source"));
+      if (rateLimits.put(endpoint.registry(), seen) == null) {
+        Gauge.builder("tugboat_registry_ratelimit_remaining", rateLimits,
+                m -> m.containsKey(endpoint.registry()) ? m.get(endpoint.registry()).remainingCount() : -1)
+            .tag("registry", endpoint.registry()).register(metrics);
+      }
+    }
+    return response;
+  }
+
+  /** Learns the challenge of a 401; returns the call with merged scopes for a Bearer challenge. */
+  private RegistryCall learn(RegistryCall call, String header) {
+    Challenge challenge = Challenge.parse(header);
+    if (challenge == null || challenge.isBasic() && !call.endpoint().hasCredentials()) {
+      return null; // the retry goes out as before and its 401 is the answer
+    }
+    challenges.put(call.endpoint().apiHost(), challenge);
+    if (challenge.isBasic()) {
+      return call;
+    }
+    List<String> merged = Scopes.merge(challenge.scopes(), call.scopes());
+    return new RegistryCall(call.operation(), call.endpoint(), call.method(), call.target(), merged, call.headers(),
+        call.body(), call.idempotent());
+  }
+
+  /** The Authorization value for this URL: none for other hosts (redirect targets) or before a challenge. */
+  private Future<String> authorization(RegistryCall call, String url, boolean freshToken) {
+    RegistryEndpoint endpoint = call.endpoint();
+    Challenge challenge = challenges.get(endpoint.apiHost());
+    if (challenge == null || !sameHost(endpoint, url)) {
+      return Future.succeededFuture();
+    }
+    if (challenge.isBasic()) {
+      io.vertx.core.MultiMap headers = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
+      BearerTokens.authorize(headers, endpoint);
+      return Future.succeededFuture(headers.get("Authorization"));
+    }
+    return tokens.token(http, endpoint, challenge, call.scopes(), freshToken).map(token -> "Bearer " + token);
+  }
+
+  private static boolean sameHost(RegistryEndpoint endpoint, String url) {
+    URI uri = URI.create(url);
+    int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+    return endpoint.hostOnly().equalsIgnoreCase(uri.getHost()) && endpoint.port() == port;
+  }
+
+  private RequestOptions options(RegistryCall call, String url) {
+    RequestOptions options = new RequestOptions().setMethod(call.method()).setAbsoluteURI(url)
+        .setFollowRedirects(false).setIdleTimeout(IDLE_TIMEOUT_MS);
+    if (url.startsWith("https://") && !call.endpoint().tlsVerify()) {
+      options.setSslOptions(new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm(""));
+    }
+    call.headers().forEach(options::putHeader);
+    metrics.counter("tugboat_registry_requests", "registry", call.endpoint().registry(),
+        "method", call.method().name()).increment();
+    return options;
+  }
+
+  private Limiter limiter(RegistryEndpoint endpoint) {
+    return limiters.computeIfAbsent(endpoint.apiHost(), host -> {
+      Limiter limiter = new Limiter(endpoint.maxConcurrency());
+      Gauge.builder("tugboat_registry_in_flight", limiter, Limiter::inFlight).tag("registry", endpoint.registry())
+          .register(metrics);
+      return limiter;
+    });
+  }
+
+  static Future<Void> drain(HttpClientResponse response) {
+    Future<Buffer> body = response.body();
+    response.resume();
+    return body.transform(ignored -> Future.succeededFuture());
+  }
+}
