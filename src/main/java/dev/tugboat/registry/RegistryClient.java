@@ -287,6 +287,20 @@ public final class RegistryClient {
     return startUpload(repo).compose(location -> putBlobAt(repo, location, digest, size, content));
   }
 
+  /** Uploads a small blob held in memory (an image config); returns its digest. */
+  public Future<String> putBlob(Repository repo, Buffer content) {
+    String digest = Digests.of(content);
+    String op = "PUT blob " + repo + "@" + digest;
+    return startUpload(repo).compose(location -> transport.send(upload(op, repo, HttpMethod.PUT,
+            withDigest(location, digest), List.of(Scopes.push(repo)))
+            .header("Content-Type", MediaTypes.OCTET_STREAM).body(content))
+        .map(response -> {
+          expect(op, response, 201);
+          return digest;
+        })
+        .recover(err -> cancelUpload(repo, location).transform(ignored -> Future.failedFuture(err))));
+  }
+
   /** Monolithic upload into an existing session (e.g. one a 202 mount answer opened). */
   public Future<Void> putBlobAt(Repository repo, String location, String digest, long size, ReadStream<Buffer> content) {
     String op = "PUT blob " + repo + "@" + digest;
