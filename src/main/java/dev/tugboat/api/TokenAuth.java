@@ -140,7 +140,8 @@ public final class TokenAuth {
         throw new IllegalArgumentException("tokens[" + i + "] is not a mapping");
       }
       Object token = entry.get("token");
-      if (!(token instanceof String s) || s.isBlank()) {
+      String s = token instanceof String || token instanceof Number ? String.valueOf(token) : null; // token: 12345
+      if (s == null || s.isBlank()) {
         throw new IllegalArgumentException("tokens[" + i + "].token is missing or empty");
       }
       Object disabled = entry.get("is_disabled");

@@ -169,7 +169,8 @@ public final class ConfigLoader {
           throw new ConfigException(key, "expected a section with keys " + knownChild.fieldNames());
         }
         rejectUnknownKeys(key + ".", knownChild, child);
-      } else if (knownValue instanceof JsonArray && value != null && !(value instanceof JsonArray)) {
+      } else if (knownValue instanceof JsonArray && value != null && !(value instanceof JsonArray)
+          && !(value instanceof String)) { // a string is a JSON list from the environment or --set
         throw new ConfigException(key, "expected a list");
       }
     }

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /** Durations as written in the configuration: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 1d}. */
 public final class Durations {
-  private static final Pattern FORM = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+  private static final Pattern FORM = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
 
   private Durations() {}
 
@@ -19,7 +19,7 @@ public final class Durations {
       throw new ConfigException(key, "expected a duration such as 500ms, 30s, 5m or 1h, got '" + value + "'");
     }
     long amount = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
+    return switch (m.group(2) == null ? "ms" : m.group(2)) { // a bare number is milliseconds, as in YAML
       case "ms" -> Duration.ofMillis(amount);
       case "s" -> Duration.ofSeconds(amount);
       case "m" -> Duration.ofMinutes(amount);

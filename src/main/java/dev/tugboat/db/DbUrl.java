@@ -12,9 +12,16 @@ import java.nio.charset.StandardCharsets;
 /**
  * A parsed {@code db.url}: {@code postgresql://user:pass@host:5432/db} or {@code mysql://user:pass@host:3306/db}
  * ({@code postgres://}, {@code mariadb://} and a leading {@code jdbc:} are accepted too).
+ * The one query parameter understood is {@code sslmode} (PostgreSQL: disable|allow|prefer|require|verify-ca|
+ * verify-full; MySQL: disabled|preferred|required|verify_ca|verify_identity); others are refused.
  * {@link #toString()} never shows the password.
  */
-public record DbUrl(Vendor vendor, String host, int port, String database, String user, String password) {
+public record DbUrl(Vendor vendor, String host, int port, String database, String user, String password,
+                    String sslMode) {
+
+  public DbUrl(Vendor vendor, String host, int port, String database, String user, String password) {
+    this(vendor, host, port, database, user, password, "");
+  }
 
   public static DbUrl parse(String key, String url) {
     String text = url.startsWith("jdbc:") ? url.substring(5) : url;
@@ -45,35 +52,76 @@ public record DbUrl(Vendor vendor, String host, int port, String database, Strin
       password = parts.length > 1 ? decode(parts[1]) : "";
     }
     int port = uri.getPort() > 0 ? uri.getPort() : vendor == Vendor.POSTGRESQL ? 5432 : 3306;
-    return new DbUrl(vendor, uri.getHost(), port, decode(path), user, password);
+    return new DbUrl(vendor, uri.getHost(), port, decode(path), user, password, sslMode(key, vendor, uri.getRawQuery()));
   }
 
+  private static String sslMode(String key, Vendor vendor, String query) {
+    String mode = "";
+    if (query == null || query.isEmpty()) {
+      return mode;
+    }
+    for (String pair : query.split("&")) {
+      String[] kv = pair.split("=", 2);
+      if (!kv[0].equalsIgnoreCase("sslmode") || kv.length < 2) {
+        throw new ConfigException(key, "unsupported URL parameter '" + kv[0] + "' (only sslmode is understood)");
+      }
+      mode = decode(kv[1]).toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+    java.util.Set<String> allowed = vendor == Vendor.POSTGRESQL
+        ? java.util.Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+        : java.util.Set.of("disabled", "preferred", "required", "verify-ca", "verify-identity");
+    if (!allowed.contains(mode)) {
+      throw new ConfigException(key, "sslmode must be one of " + new java.util.TreeSet<>(allowed));
+    }
+    return mode;
+  }
+
+  /** Percent-decoding as RFC 3986 userinfo wants it: a '+' stays a '+' (URLDecoder is for form data). */
   private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   public String jdbcUrl() {
-    return vendor == Vendor.POSTGRESQL
-        ? "jdbc:postgresql://" + host + ":" + port + "/" + database
-        : "jdbc:mariadb://" + host + ":" + port + "/" + database;
+    if (vendor == Vendor.POSTGRESQL) {
+      return "jdbc:postgresql://" + host + ":" + port + "/" + database + (sslMode.isEmpty() ? "" : "?sslmode=" + sslMode);
+    }
+    String mariadbMode = switch (sslMode) {
+      case "required" -> "trust";
+      case "verify-ca" -> "verify-ca";
+      case "verify-identity" -> "verify-full";
+      default -> "disable";
+    };
+    return "jdbc:mariadb://" + host + ":" + port + "/" + database + (sslMode.isEmpty() ? "" : "?sslMode=" + mariadbMode);
   }
 
   public SqlConnectOptions connectOptions() {
-    SqlConnectOptions options = vendor == Vendor.POSTGRESQL
-        ? new PgConnectOptions().setPipeliningLimit(16)
-        : new MySQLConnectOptions().setCharset("utf8mb4");
+    SqlConnectOptions options;
+    if (vendor == Vendor.POSTGRESQL) {
+      PgConnectOptions pg = new PgConnectOptions().setPipeliningLimit(16);
+      if (!sslMode.isEmpty()) {
+        pg.setSslMode(io.vertx.pgclient.SslMode.of(sslMode));
+      }
+      options = pg;
+    } else {
+      MySQLConnectOptions mysql = new MySQLConnectOptions().setCharset("utf8mb4");
+      if (!sslMode.isEmpty()) {
+        mysql.setSslMode(io.vertx.mysqlclient.SslMode.valueOf(sslMode.toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
+      }
+      options = mysql;
+    }
     return options.setHost(host).setPort(port).setDatabase(database).setUser(user).setPassword(password)
         .setCachePreparedStatements(true);
   }
 
   /** The same URL pointing at another database on the same server (tests create one per class). */
   public DbUrl withDatabase(String name) {
-    return new DbUrl(vendor, host, port, name, user, password);
+    return new DbUrl(vendor, host, port, name, user, password, sslMode);
   }
 
   public String redacted() {
     return (vendor == Vendor.POSTGRESQL ? "postgresql" : "mysql") + "://" + user
-        + (password.isEmpty() ? "" : ":***") + "@" + host + ":" + port + "/" + database;
+        + (password.isEmpty() ? "" : ":***") + "@" + host + ":" + port + "/" + database
+        + (sslMode.isEmpty() ? "" : "?sslmode=" + sslMode);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.tugboat.registry;
 
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -62,7 +61,9 @@ final class BearerTokens {
     String realm = challenge.realm();
     String url = realm + (realm.contains("?") ? "&" : "?") + query;
     RequestOptions get = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url);
-    authorize(get.getHeaders(), endpoint);
+    if (endpoint.hasCredentials()) {
+      get.putHeader("Authorization", basic(endpoint));
+    }
     return send(http, get, null).compose(response -> {
       if ((response.status() == 404 || response.status() == 405) && endpoint.hasCredentials()) {
         return oauth(http, endpoint, realm, service, scopes);
@@ -106,11 +107,10 @@ final class BearerTokens {
     return new Token(token, issued.plusSeconds(seconds));
   }
 
-  static void authorize(MultiMap headers, RegistryEndpoint endpoint) {
-    if (endpoint.hasCredentials()) {
-      String pair = endpoint.username() + ":" + endpoint.password();
-      headers.set("Authorization", "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
-    }
+  /** The Basic Authorization value of the endpoint's credentials. */
+  static String basic(RegistryEndpoint endpoint) {
+    String pair = endpoint.username() + ":" + endpoint.password();
+    return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
   }
 
   private static String encode(String value) {

@@ -45,7 +45,7 @@ public record ImageReference(String registry, String repository, String tag, Str
     if (slash > 0) {
       String first = rest.substring(0, slash);
       if (first.contains(".") || first.contains(":") || first.equals("localhost") || !first.equals(first.toLowerCase(Locale.ROOT))) {
-        if (!HOST.matcher(first).matches()) {
+        if (!HOST.matcher(first).matches() || port(first) > 65535) {
           throw new InvalidReferenceException("invalid registry host '" + first + "' in '" + text + "'");
         }
         registry = first.equals("index.docker.io") || first.equals(DOCKER_HUB_API) ? DOCKER_HUB : first;
@@ -57,6 +57,11 @@ public record ImageReference(String registry, String repository, String tag, Str
     }
     requireRepository(rest, text);
     return new ImageReference(registry, rest, tag, digest);
+  }
+
+  private static int port(String host) {
+    int colon = host.lastIndexOf(':');
+    return colon < 0 || host.endsWith("]") ? 0 : Integer.parseInt(host.substring(colon + 1));
   }
 
   public static void requireTag(String tag) {

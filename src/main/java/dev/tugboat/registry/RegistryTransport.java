@@ -212,9 +212,7 @@ final class RegistryTransport {
       return Future.succeededFuture();
     }
     if (challenge.isBasic()) {
-      io.vertx.core.MultiMap headers = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
-      BearerTokens.authorize(headers, endpoint);
-      return Future.succeededFuture(headers.get("Authorization"));
+      return Future.succeededFuture(endpoint.hasCredentials() ? BearerTokens.basic(endpoint) : null);
     }
     return tokens.token(http, endpoint, challenge, call.scopes(), freshToken).map(token -> "Bearer " + token);
   }
