@@ -16,8 +16,8 @@ public record RegistryEndpoint(String registry, String apiHost, boolean https, b
     String normalised = normalise(registry);
     for (RegistrySettings s : configured) {
       if (normalise(s.host()).equals(normalised)) {
-        return new RegistryEndpoint(normalised, apiHost(normalised), !s.insecure() && !isLoopback(normalised),
-            s.tlsVerify(), s.username(), s.password(), s.maxConcurrency());
+        return new RegistryEndpoint(normalised, apiHost(normalised), !s.insecure(), s.tlsVerify(), s.username(),
+            s.password(), s.maxConcurrency());
       }
     }
     return new RegistryEndpoint(normalised, apiHost(normalised), !isLoopback(normalised), true, "", "", 8);
@@ -32,7 +32,7 @@ public record RegistryEndpoint(String registry, String apiHost, boolean https, b
     return registry.equals(ImageReference.DOCKER_HUB) ? "registry-1.docker.io" : registry;
   }
 
-  /** Loopback registries are spoken to over plain HTTP, as docker does. */
+  /** Unconfigured loopback registries are spoken to over plain HTTP, as docker does; configured ones as configured. */
   static boolean isLoopback(String host) {
     String h = host.startsWith("[") ? host.substring(1, host.indexOf(']')) : host.replaceFirst(":\\d+$", "");
     return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");

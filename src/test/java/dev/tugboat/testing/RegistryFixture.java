@@ -44,6 +44,7 @@ public final class RegistryFixture implements AutoCloseable {
   private final Path storageDir;
   private final Path logFile;
   private final int port;
+  private boolean tls;
 
   private RegistryFixture(Process process, Path dir, Path storageDir, Path logFile, int port) {
     this.process = process;
@@ -64,7 +65,7 @@ public final class RegistryFixture implements AutoCloseable {
 
   /** {@code http://127.0.0.1:PORT} */
   public String baseUrl() {
-    return "http://" + host();
+    return (tls ? "https://" : "http://") + host();
   }
 
   /** {@code 127.0.0.1:PORT}, as it appears in image references. */
@@ -122,6 +123,16 @@ public final class RegistryFixture implements AutoCloseable {
     private String notificationUrl;
     private Map<String, String> notificationHeaders = Map.of();
     private String tokenRealm;
+    private Path tlsCertificate;
+    private Path tlsKey;
+
+    /** Serve HTTPS with this PEM certificate and key (e.g. a self-signed pair made with openssl). */
+    public Builder tls(Path certificate, Path key) {
+      this.tlsCertificate = certificate;
+      this.tlsKey = key;
+      return this;
+    }
+
     private String tokenService;
     private String tokenIssuer;
     private Path tokenRootCertBundle;
@@ -198,6 +209,7 @@ public final class RegistryFixture implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("REGISTRY_")); // env would override the config
         process = pb.start();
         RegistryFixture fixture = new RegistryFixture(process, dir, storage, log, port);
+        fixture.tls = tlsCertificate != null;
         awaitReady(fixture);
         return fixture;
       } catch (IOException | RuntimeException e) {
@@ -238,6 +250,11 @@ public final class RegistryFixture implements AutoCloseable {
       // no http.debug section: the debug/pprof listener stays disabled
       y.append("  headers:\n");
       y.append("    X-Content-Type-Options: [nosniff]\n");
+      if (tlsCertificate != null) {
+        y.append("  tls:\n");
+        y.append("    certificate: ").append(q(tlsCertificate.toString())).append('\n');
+        y.append("    key: ").append(q(tlsKey.toString())).append('\n');
+      }
       if (htpasswd != null) {
         y.append("auth:\n");
         y.append("  htpasswd:\n");
@@ -272,7 +289,7 @@ public final class RegistryFixture implements AutoCloseable {
   }
 
   private static void awaitReady(RegistryFixture fixture) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).sslContext(trustAll()).build();
     HttpRequest ping = HttpRequest.newBuilder(URI.create(fixture.baseUrl() + "/v2/"))
         .timeout(Duration.ofSeconds(1)).GET().build();
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -303,6 +320,28 @@ public final class RegistryFixture implements AutoCloseable {
     }
     throw new IllegalStateException("docker-registry did not answer GET " + fixture.baseUrl() + "/v2/ within "
         + START_TIMEOUT.toSeconds() + " s (" + lastError + "); log " + fixture.logFile + ":\n" + fixture.log());
+  }
+
+  /** The readiness probe only asks whether the process answers; certificate checks are the tests' business. */
+  private static javax.net.ssl.SSLContext trustAll() {
+    try {
+      javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+      ssl.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth) {}
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth) {}
+
+        @Override
+        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+          return new java.security.cert.X509Certificate[0];
+        }
+      }}, null);
+      return ssl;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static int freePort() throws IOException {
