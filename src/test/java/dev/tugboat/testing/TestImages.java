@@ -659,7 +659,7 @@ public final class TestImages {
       } else {
         cmd.add("--dest-no-creds");
       }
-      cmd.add(layout.ociReference());
+      cmd.add(sourceReference(layout, work));
       cmd.add("docker://" + host + "/" + repository + ":" + tag);
 
       ProcessBuilder pb = new ProcessBuilder(cmd)
@@ -699,6 +699,29 @@ public final class TestImages {
     } finally {
       deleteTree(work);
     }
+  }
+
+  /**
+   * skopeo 1.9 (containers/image 5.23) only resolves {@code oci:<dir>:<tag>} to OCI-typed descriptors; a Docker
+   * schema2 manifest or manifest list is taken from a single-entry view of the layout ({@code blobs} symlinked)
+   * addressed as {@code oci:<view>} without a tag. The bytes pushed are the same.
+   */
+  private static String sourceReference(Layout layout, Path work) throws IOException {
+    if (layout.format() == Format.OCI) {
+      return layout.ociReference();
+    }
+    Path view = Files.createDirectories(work.resolve("view"));
+    Files.writeString(view.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}", StandardCharsets.UTF_8);
+    Files.createSymbolicLink(view.resolve("blobs"), layout.dir().resolve("blobs").toAbsolutePath());
+    ObjectNode index = JSON.createObjectNode();
+    index.put("schemaVersion", 2);
+    index.put("mediaType", OCI_INDEX);
+    ObjectNode d = index.putArray("manifests").addObject();
+    d.put("mediaType", layout.mediaType());
+    d.put("digest", layout.digest());
+    d.put("size", layout.size());
+    Files.write(view.resolve("index.json"), JSON.writeValueAsBytes(index));
+    return "oci:" + view;
   }
 
   // ---------------------------------------------------------------------------------------------------------------
