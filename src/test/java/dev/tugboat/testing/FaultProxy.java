@@ -86,6 +86,10 @@ public final class FaultProxy implements AutoCloseable {
   private record HeaderRule(Pattern path, Map<String, String> headers) {
   }
 
+  private final List<String> authorized = new CopyOnWriteArrayList<>();
+  private final List<String[]> redirects = new CopyOnWriteArrayList<>();
+  private String bindAddress = LOOPBACK;
+
   private FaultProxy(String upstreamHost, ServerSocket server) {
     this.upstreamHost = upstreamHost;
     this.server = server;
@@ -103,13 +107,19 @@ public final class FaultProxy implements AutoCloseable {
 
   /** {@code upstreamHost} is {@code 127.0.0.1:PORT}. */
   public static FaultProxy start(String upstreamHost) {
+    return start(upstreamHost, LOOPBACK);
+  }
+
+  /** A proxy listening on another loopback address (e.g. 127.0.0.2: another host as far as clients can tell). */
+  public static FaultProxy start(String upstreamHost, String bindAddress) {
     Objects.requireNonNull(upstreamHost, "upstreamHost");
     if (!upstreamHost.contains(":")) {
       throw new IllegalArgumentException("upstream must be host:port, got " + upstreamHost);
     }
     try {
-      ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName(LOOPBACK));
+      ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName(bindAddress));
       FaultProxy proxy = new FaultProxy(upstreamHost, server);
+      proxy.bindAddress = bindAddress;
       proxy.pool.execute(proxy::acceptLoop);
       return proxy;
     } catch (IOException e) {
@@ -169,7 +179,20 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /** Removes all rules (the request log stays). */
+  /** Matching GET/HEAD requests get {@code 307} to {@code toBaseUrl} + the same path and query (a storage/CDN redirect). */
+  public FaultProxy redirect(String pathRegex, String toBaseUrl) {
+    redirects.add(new String[] {pathRegex, toBaseUrl});
+    return this;
+  }
+
+  /** Paths of the requests that carried an {@code Authorization} header, in arrival order. */
+  public List<String> authorizedPaths() {
+    return List.copyOf(authorized);
+  }
+
   public FaultProxy clearRules() {
+    redirects.clear();
+    authorized.clear();
     statusRules.clear();
     cutRules.clear();
     headerRules.clear();
@@ -201,7 +224,7 @@ public final class FaultProxy implements AutoCloseable {
 
   /** {@code 127.0.0.1:PORT} */
   public String host() {
-    return LOOPBACK + ":" + port();
+    return bindAddress + ":" + port();
   }
 
   public int port() {
@@ -294,6 +317,19 @@ public final class FaultProxy implements AutoCloseable {
     boolean expectContinue = req.hasToken("Expect", "100-continue");
     boolean head = method.equals("HEAD");
     List<String[]> extra = extraHeaders(path);
+
+    if (req.first("Authorization") != null) {
+      authorized.add(path);
+    }
+    for (String[] redirect : redirects) {
+      if ((method.equals("GET") || head) && Pattern.compile(redirect[0]).matcher(path).find()) {
+        List<String[]> headers = new ArrayList<>(extra);
+        headers.add(new String[] {"Location", redirect[1] + target});
+        writeSimple(clientOut, method, 307, "Temporary Redirect", "text/plain", "", headers, clientClose);
+        log.add(new Request(method, target, 307, "redirected"));
+        return !clientClose;
+      }
+    }
 
     StatusRule fault = takeStatusRule(path);
     if (fault != null) {
