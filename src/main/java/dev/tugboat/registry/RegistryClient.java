@@ -318,35 +318,45 @@ public final class RegistryClient {
   public Future<Void> putBlobChunked(Repository repo, String digest, long size, ReadStream<Buffer> content, long chunkSize) {
     content.pause();
     ChunkedUpload chunks = new ChunkedUpload(content);
-    return startUpload(repo).compose(location -> patchFrom(repo, digest, chunks, location, 0, size, chunkSize)
-        .compose(last -> {
-          String op = "PUT blob " + repo + "@" + digest + " (close chunked upload)";
-          return transport.send(upload(op, repo, HttpMethod.PUT, withDigest(last, digest), List.of(Scopes.push(repo)))
-                  .header("Content-Length", "0"))
-              .map(response -> {
-                expect(op, response, 201);
-                return (Void) null;
-              })
-              .recover(err -> cancelUpload(repo, last).transform(ignored -> Future.failedFuture(err)));
-        }));
+    return startUpload(repo).compose(location -> patchFrom(repo, chunks, location, 0, size, chunkSize)
+        .compose(last -> closeUpload(repo, last, digest))
+        .recover(err -> cancelUpload(repo, location).transform(ignored -> Future.failedFuture(err))));
   }
 
-  private Future<String> patchFrom(Repository repo, String digest, ChunkedUpload chunks, String location, long offset,
-                                   long size, long chunkSize) {
+  private Future<String> patchFrom(Repository repo, ChunkedUpload chunks, String location, long offset, long size,
+                                   long chunkSize) {
     if (offset >= size) {
       return Future.succeededFuture(location);
     }
     long length = Math.min(chunkSize, size - offset);
-    String op = "PATCH blob " + repo + "@" + digest + " bytes " + offset + "-" + (offset + length - 1);
+    return patchChunk(repo, location, offset, length, chunks.next(length))
+        .compose(next -> patchFrom(repo, chunks, next, offset + length, size, chunkSize));
+  }
+
+  /**
+   * Sends {@code length} bytes at {@code offset} of an upload session (PATCH with Content-Range); returns the
+   * Location for the next request. With {@link #uploadOffset} this resumes an interrupted upload.
+   */
+  public Future<String> patchChunk(Repository repo, String location, long offset, long length, ReadStream<Buffer> bytes) {
+    String op = "PATCH blob upload " + repo + " bytes " + offset + "-" + (offset + length - 1);
     RegistryCall patch = upload(op, repo, HttpMethod.PATCH, location, List.of(Scopes.push(repo)))
         .header("Content-Type", MediaTypes.OCTET_STREAM)
         .header("Content-Range", offset + "-" + (offset + length - 1));
-    return transport.upload(patch, chunks.next(length), length)
+    return transport.upload(patch, bytes, length)
         .compose(response -> response.statusCode() == 202
-            ? RegistryTransport.drain(response).map(v -> absolute(repo, response.getHeader("Location"), location))
-            : failure(op, response))
-        .recover(err -> cancelUpload(repo, location).transform(ignored -> Future.failedFuture(err)))
-        .compose(next -> patchFrom(repo, digest, chunks, next, offset + length, size, chunkSize));
+            ? RegistryTransport.drain(response).map(v -> absolute(response.getHeader("Location"), location))
+            : failure(op, response));
+  }
+
+  /** Commits an upload session with its digest (PUT, no further bytes). */
+  public Future<Void> closeUpload(Repository repo, String location, String digest) {
+    String op = "PUT blob " + repo + "@" + digest + " (close upload)";
+    return transport.send(upload(op, repo, HttpMethod.PUT, withDigest(location, digest), List.of(Scopes.push(repo)))
+            .header("Content-Length", "0"))
+        .map(response -> {
+          expect(op, response, 201);
+          return null;
+        });
   }
 
   /** How many bytes an upload session holds (its resume point), from {@code GET <location>} → 204 Range. */
@@ -389,7 +399,7 @@ public final class RegistryClient {
     return location;
   }
 
-  private String absolute(Repository repo, String location, String previous) {
+  private static String absolute(String location, String previous) {
     if (location == null) {
       return previous;
     }

@@ -69,16 +69,13 @@ final class RegistryTransport {
 
   /** A call whose answer is read whole (manifests, lists, errors). */
   Future<RegistryResponse> send(RegistryCall call) {
-    return withRetries(call, 1, this::exchange).compose(response -> {
-      Future<Buffer> body = response.body();
-      response.resume();
-      return body.map(b -> new RegistryResponse(response.statusCode(), response.headers(), b));
-    });
+    return withRetries(call, 1, c -> exchange(c, true)).compose(exchange -> exchange.body()
+        .map(b -> new RegistryResponse(exchange.response().statusCode(), exchange.response().headers(), b)));
   }
 
   /** A call whose answer is streamed (blob GET): the response is paused; the caller consumes or drains it. */
   Future<HttpClientResponse> open(RegistryCall call) {
-    return withRetries(call, 1, this::exchange);
+    return withRetries(call, 1, c -> exchange(c, false)).map(Exchange::response);
   }
 
   /**
@@ -100,27 +97,36 @@ final class RegistryTransport {
         })
         .compose(v -> http.request(options).onFailure(err -> limiter.release()))
         .compose(request -> {
-          Future<HttpClientResponse> response = request.response();
+          Future<Exchange> exchange = answer(request, limiter, call.endpoint(), false);
           pipe.to(request).onFailure(err -> request.reset(0, err));
-          return response.map(r -> held(r, limiter, call.endpoint()));
+          return exchange.map(Exchange::response);
         })
         .onFailure(err -> pipe.close());
   }
 
-  private Future<HttpClientResponse> withRetries(RegistryCall call, int attempt,
-                                                 Function<RegistryCall, Future<HttpClientResponse>> exchange) {
+  /**
+   * A response with its limiter permit held until the body has ended. For buffered calls the body is
+   * read from the moment the headers arrive ({@code body} non-null), so nothing can end unobserved.
+   */
+  private record Exchange(HttpClientResponse response, Future<Buffer> body) {
+    Future<Void> drain() {
+      return body != null ? body.transform(ignored -> Future.succeededFuture()) : RegistryTransport.drain(response);
+    }
+  }
+
+  private Future<Exchange> withRetries(RegistryCall call, int attempt, Function<RegistryCall, Future<Exchange>> exchange) {
     return exchange.apply(call).transform(done -> {
       if (done.succeeded()) {
-        HttpClientResponse response = done.result();
-        int status = response.statusCode();
+        Exchange answer = done.result();
+        int status = answer.response().statusCode();
         boolean limited = status == 429;
         if (attempt < retry.maxAttempts() && (limited || call.idempotent() && RetryPolicy.transientStatus(status))) {
-          long delay = limited ? retry.retryAfterMillis(response.getHeader("Retry-After"), attempt)
+          long delay = limited ? retry.retryAfterMillis(answer.response().getHeader("Retry-After"), attempt)
               : retry.backoffMillis(attempt);
-          return drain(response).compose(v -> vertx.timer(delay))
+          return answer.drain().compose(v -> vertx.timer(delay))
               .compose(v -> withRetries(call, attempt + 1, exchange));
         }
-        return Future.succeededFuture(response);
+        return Future.succeededFuture(answer);
       }
       Throwable cause = done.cause();
       if (cause instanceof RegistryException known) {
@@ -134,11 +140,12 @@ final class RegistryTransport {
     });
   }
 
-  private Future<HttpClientResponse> exchange(RegistryCall call) {
-    return exchange(call, call.url(), false, 0);
+  private Future<Exchange> exchange(RegistryCall call, boolean buffered) {
+    return exchange(call, call.url(), false, 0, buffered);
   }
 
-  private Future<HttpClientResponse> exchange(RegistryCall call, String url, boolean reauthenticated, int redirects) {
+  private Future<Exchange> exchange(RegistryCall call, String url, boolean reauthenticated, int redirects,
+                                    boolean buffered) {
     RequestOptions options = options(call, url);
     Limiter limiter = limiter(call.endpoint());
     return authorization(call, url, reauthenticated)
@@ -148,34 +155,65 @@ final class RegistryTransport {
           }
           return limiter.acquire();
         })
-        .compose(v -> http.request(options)
-            .compose(request -> call.body() == null ? request.send() : request.send(call.body()))
-            .onFailure(err -> limiter.release()))
-        .map(response -> held(response, limiter, call.endpoint()))
-        .compose(response -> {
+        .compose(v -> http.request(options).onFailure(err -> limiter.release()))
+        .compose(request -> {
+          Future<Exchange> answer = answer(request, limiter, call.endpoint(), buffered);
+          if (call.body() == null) {
+            request.end();
+          } else {
+            request.end(call.body());
+          }
+          return answer;
+        })
+        .compose(answer -> {
+          HttpClientResponse response = answer.response();
           int status = response.statusCode();
           if (status == 401 && !reauthenticated && sameHost(call.endpoint(), url)) {
             String header = response.getHeader("WWW-Authenticate");
-            return drain(response).compose(v -> {
+            return answer.drain().compose(v -> {
               RegistryCall next = learn(call, header);
-              return next == null ? exchange(call, url, true, redirects) : exchange(next, url, true, redirects);
+              return exchange(next == null ? call : next, url, true, redirects, buffered);
             });
           }
           String location = response.getHeader("Location");
           boolean redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
           if (redirect && location != null && redirects < MAX_REDIRECTS
               && (call.method() == HttpMethod.GET || call.method() == HttpMethod.HEAD)) {
-            return drain(response).compose(v -> exchange(call, URI.create(url).resolve(location).toString(),
-                reauthenticated, redirects + 1));
+            return answer.drain().compose(v -> exchange(call, URI.create(url).resolve(location).toString(),
+                reauthenticated, redirects + 1, buffered));
           }
-          return Future.succeededFuture(response);
+          return Future.succeededFuture(answer);
         });
   }
 
-  /** Keeps the response paused and the permit held until its body has been read or has failed. */
-  private HttpClientResponse held(HttpClientResponse response, Limiter limiter, RegistryEndpoint endpoint) {
-    response.pause();
-    response.end().onComplete(done -> limiter.release());
+  /**
+   * Registers for the response before the request is sent, so the listener runs on the connection's event
+   * loop as the headers arrive, before the body or its end can be delivered.
+   */
+  private Future<Exchange> answer(io.vertx.core.http.HttpClientRequest request, Limiter limiter,
+                                  RegistryEndpoint endpoint, boolean buffered) {
+    return request.response()
+        .onFailure(err -> limiter.release())
+        .map(response -> {
+          response.pause();
+          Future<Void> ended;
+          try {
+            ended = response.end();
+          } catch (IllegalStateException alreadyEnded) {
+            ended = Future.succeededFuture();
+          }
+          ended.onComplete(done -> limiter.release());
+          recordRateLimit(response, endpoint);
+          Future<Buffer> body = null;
+          if (buffered) {
+            body = response.body();
+            response.resume();
+          }
+          return new Exchange(response, body);
+        });
+  }
+
+  private void recordRateLimit(HttpClientResponse response, RegistryEndpoint endpoint) {
     String limit = response.getHeader("ratelimit-limit");
     if (limit != null) {
       RateLimit seen = new RateLimit(limit, response.getHeader("ratelimit-remaining"),
@@ -186,7 +224,6 @@ final class RegistryTransport {
             .tag("registry", endpoint.registry()).register(metrics);
       }
     }
-    return response;
   }
 
   /** Learns the challenge of a 401; returns the call with merged scopes for a Bearer challenge. */

@@ -25,12 +25,20 @@ class RegistryClientTest {
   static Vertx vertx;
   static RegistryFixture registry;
   static RegistryClient client;
+  static final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
 
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
     registry = RegistryFixture.start();
-    client = new RegistryClient(vertx, List.<RegistrySettings>of(), new SimpleMeterRegistry());
+    client = new RegistryClient(vertx, List.<RegistrySettings>of(), metrics);
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void permitsReleased() {
+    // every response body ended, so every concurrency permit came back (a leak would stall later calls)
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2)).untilAsserted(() ->
+        assertThat(metrics.get("tugboat_registry_in_flight").gauge().value()).isZero());
   }
 
   @AfterAll
@@ -93,6 +101,29 @@ class RegistryClientTest {
     client.putBlobChunked(repo, digest, size, new GeneratedStream(vertx, 2, size), 1024 * 1024).await();
     assertThat(client.blobSize(repo, digest).await()).contains(size);
     assertThat(readDigest(repo, digest, size)).isEqualTo(digest);
+  }
+
+  @Test
+  @DisplayName("an interrupted upload resumes from the Range the session reports, then commits; a cancelled one is gone")
+  void resumeAndCancel() {
+    Repository repo = repo("blobs/resume");
+    long size = 3L * 1024 * 1024;
+    long first = 1024 * 1024;
+    String digest = GeneratedStream.digestOf(8, size);
+    String location = client.startUpload(repo).await();
+    GeneratedStream source = new GeneratedStream(vertx, 8, size);
+    ChunkedUpload chunks = new ChunkedUpload(source);
+    String next = client.patchChunk(repo, location, 0, first, chunks.next(first)).await();
+    // a new process would only know the session: ask it where to continue
+    long offset = client.uploadOffset(repo, next).await();
+    assertThat(offset).isEqualTo(first);
+    String last = client.patchChunk(repo, next, offset, size - offset, chunks.next(size - offset)).await();
+    client.closeUpload(repo, last, digest).await();
+    assertThat(client.blobSize(repo, digest).await()).contains(size);
+
+    String abandoned = client.startUpload(repo).await();
+    client.cancelUpload(repo, abandoned).await();
+    assertThatThrownBy(() -> client.uploadOffset(repo, abandoned).await()).isInstanceOf(RegistryException.NotFound.class);
   }
 
   @Test

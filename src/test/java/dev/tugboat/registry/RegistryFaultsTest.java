@@ -44,6 +44,13 @@ class RegistryFaultsTest {
     registry.close();
   }
 
+  @org.junit.jupiter.api.AfterEach
+  void permitsReleased() {
+    // faults included (cut bodies, retried 429s), every concurrency permit must come back
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
+        metrics.find("tugboat_registry_in_flight").gauges().forEach(g -> assertThat(g.value()).isZero()));
+  }
+
   @BeforeEach
   void reset() {
     proxy.clearRules();
