@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +67,8 @@ public final class FaultProxy implements AutoCloseable {
   private final List<CutRule> cutRules = new CopyOnWriteArrayList<>();
   private final List<HeaderRule> headerRules = new CopyOnWriteArrayList<>();
   private final List<Request> log = new CopyOnWriteArrayList<>();
+  /** Exchanges between reading a request head and logging it; the client may see the answer before the log line. */
+  private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closed;
 
   /** One proxied or answered request. {@code fault} is "" when the upstream answered untouched. */
@@ -199,15 +202,33 @@ public final class FaultProxy implements AutoCloseable {
     return this;
   }
 
-  /** Snapshot of all requests so far, in completion order. */
+  /** Snapshot of all requests so far, in completion order (after in-flight exchanges are logged). */
   public List<Request> requests() {
+    settle();
     return List.copyOf(log);
   }
 
   /** Requests whose path (with query) finds {@code pathRegex}. */
   public List<Request> requests(String pathRegex) {
+    settle();
     Pattern p = Pattern.compile(pathRegex);
     return log.stream().filter(r -> p.matcher(r.path()).find()).toList();
+  }
+
+  /**
+   * The proxy logs an exchange after flushing its answer, so a client can hold the response before the
+   * log line exists; wait (bounded) until no exchange is between its request head and its log line.
+   */
+  private void settle() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   public void clearRequests() {
@@ -288,8 +309,16 @@ public final class FaultProxy implements AutoCloseable {
       OutputStream out = new BufferedOutputStream(client.getOutputStream(), BUF);
       for (int i = 0; i < MAX_REQUESTS_PER_CONNECTION && !closed; i++) {
         Head request = readHead(in);
-        if (request == null || !handle(request, in, out)) {
+        if (request == null) {
           break;
+        }
+        inFlight.incrementAndGet();
+        try {
+          if (!handle(request, in, out)) {
+            break;
+          }
+        } finally {
+          inFlight.decrementAndGet();
         }
       }
     } catch (IOException ignored) {
