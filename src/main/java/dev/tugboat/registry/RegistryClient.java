@@ -38,7 +38,13 @@ public final class RegistryClient {
 
   public RegistryClient(Vertx vertx, List<RegistrySettings> registries, MeterRegistry metrics, RetryPolicy retry,
                         Clock clock) {
-    this.transport = new RegistryTransport(vertx, registries, retry, metrics, clock);
+    this(vertx, registries, metrics, retry, clock, java.util.Map.of());
+  }
+
+  /** A client whose requests to the registries named in {@code authorizers} are authorized by them alone. */
+  public RegistryClient(Vertx vertx, List<RegistrySettings> registries, MeterRegistry metrics, RetryPolicy retry,
+                        Clock clock, java.util.Map<String, Authorizer> authorizers) {
+    this.transport = new RegistryTransport(vertx, registries, retry, metrics, clock, authorizers);
   }
 
   public Future<Void> close() {
@@ -175,9 +181,12 @@ public final class RegistryClient {
   private Future<Page> page(String op, RegistryCall call, String field) {
     return transport.send(call).map(response -> {
       expect(op, response, 200);
-      JsonArray names = new JsonObject(response.body()).getJsonArray(field, new JsonArray());
+      // a repository whose tags were all deleted answers "tags": null
+      JsonArray names = new JsonObject(response.body()).getJsonArray(field);
       List<String> items = new ArrayList<>();
-      names.forEach(name -> items.add(String.valueOf(name)));
+      if (names != null) {
+        names.forEach(name -> items.add(String.valueOf(name)));
+      }
       String link = response.headers().get("Link");
       String next = null;
       if (link != null) {
@@ -317,10 +326,16 @@ public final class RegistryClient {
    */
   public Future<Void> putBlobChunked(Repository repo, String digest, long size, ReadStream<Buffer> content, long chunkSize) {
     content.pause();
+    return startUpload(repo).compose(location -> putBlobChunkedAt(repo, location, digest, size, content, chunkSize));
+  }
+
+  /** Chunked upload into an existing session; cancelled on failure. */
+  public Future<Void> putBlobChunkedAt(Repository repo, String location, String digest, long size,
+                                       ReadStream<Buffer> content, long chunkSize) {
     ChunkedUpload chunks = new ChunkedUpload(content);
-    return startUpload(repo).compose(location -> patchFrom(repo, chunks, location, 0, size, chunkSize)
+    return patchFrom(repo, chunks, location, 0, size, chunkSize)
         .compose(last -> closeUpload(repo, last, digest))
-        .recover(err -> cancelUpload(repo, location).transform(ignored -> Future.failedFuture(err))));
+        .recover(err -> cancelUpload(repo, location).transform(ignored -> Future.failedFuture(err)));
   }
 
   private Future<String> patchFrom(Repository repo, ChunkedUpload chunks, String location, long offset, long size,

@@ -43,15 +43,20 @@ final class RegistryTransport {
   private final Map<String, Limiter> limiters = new ConcurrentHashMap<>();
   private final Map<String, Challenge> challenges = new ConcurrentHashMap<>();
   private final Map<String, RateLimit> rateLimits = new ConcurrentHashMap<>();
+  private final Map<String, Authorizer> authorizers;
 
-  RegistryTransport(Vertx vertx, List<RegistrySettings> settings, RetryPolicy retry, MeterRegistry metrics, Clock clock) {
+  RegistryTransport(Vertx vertx, List<RegistrySettings> settings, RetryPolicy retry, MeterRegistry metrics, Clock clock,
+                    Map<String, Authorizer> authorizers) {
+    Map<String, Authorizer> byRegistry = new java.util.HashMap<>();
+    authorizers.forEach((registry, authorizer) -> byRegistry.put(RegistryEndpoint.normalise(registry), authorizer));
+    this.authorizers = Map.copyOf(byRegistry);
     this.vertx = vertx;
     this.settings = settings;
     this.retry = retry;
     this.metrics = metrics;
     this.tokens = new BearerTokens(clock);
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setDecompressionSupported(false)
-        .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(32));
+        .setConnectTimeout(10_000).setSendBufferSize(1 << 20).setReceiveBufferSize(1 << 20), new PoolOptions().setHttp1MaxSize(32));
   }
 
   RegistryEndpoint endpoint(String registry) {
@@ -99,7 +104,12 @@ final class RegistryTransport {
         .compose(request -> {
           Future<Exchange> exchange = answer(request, limiter, call.endpoint(), false);
           pipe.to(request).onFailure(err -> request.reset(0, err));
-          return exchange.map(Exchange::response);
+          return exchange.map(Exchange::response).onSuccess(response -> {
+            Authorizer fixed = authorizers.get(call.endpoint().registry());
+            if (response.statusCode() == 401 && fixed != null) {
+              fixed.authorization(true); // a streamed body cannot be replayed: the caller's retry gets the new token
+            }
+          });
         })
         .onFailure(err -> pipe.close());
   }
@@ -244,6 +254,10 @@ final class RegistryTransport {
   /** The Authorization value for this URL: none for other hosts (redirect targets) or before a challenge. */
   private Future<String> authorization(RegistryCall call, String url, boolean freshToken) {
     RegistryEndpoint endpoint = call.endpoint();
+    Authorizer fixed = authorizers.get(endpoint.registry());
+    if (fixed != null) {
+      return sameHost(endpoint, url) ? fixed.authorization(freshToken) : Future.succeededFuture();
+    }
     Challenge challenge = challenges.get(endpoint.apiHost());
     if (challenge == null || !sameHost(endpoint, url)) {
       return Future.succeededFuture();

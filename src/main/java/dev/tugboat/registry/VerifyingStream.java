@@ -78,6 +78,13 @@ public final class VerifyingStream implements ReadStream<Buffer> {
     }
   }
 
+  /** Aborts the download: the connection is reset, so a cancelled copy stops reading at once. */
+  public void cancel() {
+    if (source instanceof io.vertx.core.http.HttpClientResponse response) {
+      response.request().reset();
+    }
+  }
+
   @Override
   public VerifyingStream pause() {
     source.pause();
