@@ -2,7 +2,7 @@
 MVN ?= mvn
 JAR := target/tugboat.jar
 
-.PHONY: build run test clean
+.PHONY: build run test clean bench-ingest bench-transfer
 
 build:
 	$(MVN) -B -q package -Dmaven.test.skip=true
@@ -18,3 +18,12 @@ test:
 # data/ is kept: it holds the embedded database of `make run`
 clean:
 	$(MVN) -q clean
+
+# registry-notification ingestion benchmark (wrk + PostgreSQL at 127.0.0.1:5432); see README.md, "Benchmarks"
+bench-ingest: build
+	bench/ingest/run.sh
+
+# transfer benchmark: skopeo copy per target vs one Tugboat job to 1 and 3 targets (docker-registry, skopeo,
+# PostgreSQL at 127.0.0.1:5432); see README "Transfer"
+bench-transfer: build
+	bench/transfer/run.sh

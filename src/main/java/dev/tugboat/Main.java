@@ -6,6 +6,8 @@ import dev.tugboat.config.Settings;
 import dev.tugboat.db.DbUrl;
 import dev.tugboat.db.EmbeddedPostgresServer;
 import dev.tugboat.db.Migrations;
+import dev.tugboat.inventory.Inventory;
+import dev.tugboat.inventory.InventoryRescan;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -19,10 +21,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tugboat server | migrate | version}. */
+/** {@code tugboat server | migrate | updater | copy | version}. */
 @Command(name = "tugboat", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Registry companion: inventory, allow-list, watch & deploy, transfer.",
-    subcommands = {Main.ServerCommand.class, Main.MigrateCommand.class, Main.VersionCommand.class})
+    subcommands = {Main.ServerCommand.class, Main.MigrateCommand.class, Main.UpdaterCommand.class, Main.CopyCommand.class,
+        Main.VersionCommand.class})
 public final class Main {
 
   public static void main(String[] args) {
@@ -125,6 +128,67 @@ public final class Main {
       var result = Migrations.run(url);
       spec.commandLine().getOut().println("database " + url + ": schema version " + result.targetSchemaVersion + ", "
           + result.migrationsExecuted + " migration(s) applied");
+    }
+  }
+
+  @Command(name = "updater", mixinStandardHelpOptions = true,
+      description = "Re-scan the registries into the inventory once and exit (imagespy's updater).")
+  static final class UpdaterCommand implements Callable<Integer> {
+    @Mixin ConfigOptions options;
+    @Spec CommandSpec spec;
+
+    @CommandLine.Parameters(paramLabel = "MODE", description = "latest: re-scrape the tags marked latest; "
+        + "all: every tag of every known repository and of every configured registry's catalog")
+    String mode;
+
+    @Option(names = "--workers", paramLabel = "N", description = "scrapes at once (default: inventory.workers)")
+    Integer workers;
+
+    @Override
+    public Integer call() {
+      if (!mode.equals("latest") && !mode.equals("all")) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "MODE must be latest or all, got '" + mode + "'");
+      }
+      Map<String, String> extra = new LinkedHashMap<>();
+      if (workers != null) {
+        extra.put("inventory.workers", workers.toString());
+      }
+      Server server = Server.open(options.load(extra)).await();
+      try {
+        InventoryRescan rescan = Inventory.of(server.vertx(), server.services()).rescan(server.services());
+        InventoryRescan.Summary summary = (mode.equals("latest") ? rescan.latest() : rescan.all()).await();
+        spec.commandLine().getOut().println("updater " + mode + ": " + summary.scraped() + " scraped, "
+            + summary.failed() + " failed");
+        return summary.failed() == 0 ? 0 : 1;
+      } finally {
+        server.close().await();
+      }
+    }
+  }
+
+  @Command(name = "copy", mixinStandardHelpOptions = true,
+      description = "Copy an image (all platforms, digests preserved) to one or more registries, reading it once.")
+  static final class CopyCommand implements Callable<Integer> {
+    @Mixin ConfigOptions options;
+    @Spec CommandSpec spec;
+
+    @CommandLine.Parameters(index = "0", paramLabel = "SRC_REF", description = "[docker://]host/repository[:tag|@digest]")
+    String source;
+
+    @CommandLine.Parameters(index = "1..*", arity = "1..*", paramLabel = "DST_REF", description = "destinations")
+    java.util.List<String> destinations;
+
+    @Option(names = "--src-creds", paramLabel = "USER:PASSWORD", description = "source registry credentials")
+    String srcCreds;
+
+    @Option(names = "--dest-creds", paramLabel = "USER:PASSWORD", description = "destination registries' credentials")
+    String destCreds;
+
+    @Override
+    public Integer call() {
+      Settings settings = options.load(Map.of());
+      return dev.tugboat.transfer.CliCopy.run(settings, source, destinations, srcCreds, destCreds,
+          spec.commandLine().getErr());
     }
   }
 

@@ -8,10 +8,20 @@ import dev.tugboat.db.Database;
 import dev.tugboat.db.DbUrl;
 import dev.tugboat.db.EmbeddedPostgresServer;
 import dev.tugboat.db.Migrations;
+import dev.tugboat.db.Schedule;
+import dev.tugboat.inventory.IngestionVerticle;
+import dev.tugboat.inventory.Inventory;
+import dev.tugboat.inventory.InventoryRescan;
+import dev.tugboat.inventory.RescanVerticle;
+import dev.tugboat.registry.RegistryClient;
+import dev.tugboat.transfer.TransferService;
+import dev.tugboat.transfer.TransferVerticle;
+import dev.tugboat.watch.WatchModule;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -40,7 +50,30 @@ public final class Server {
     this.embedded = embedded;
   }
 
+  /**
+   * A whole node: {@link #open} and then the verticles (capabilities first, then the HTTP API). The result is a
+   * context-free promise: when start-up fails, Vert.x is closed, and a future bound to one of its (closed)
+   * contexts would never deliver the failure.
+   */
   public static Future<Server> start(Settings settings) {
+    Promise<Server> started = Promise.promise();
+    open(settings).onFailure(started::fail).onSuccess(server -> server.deploy().onComplete(deployed -> {
+      if (deployed.succeeded()) {
+        LOG.info("Tugboat listening on {}://{}:{} (database {})", settings.http().tls() ? "https" : "http",
+            settings.http().host(), server.port(), server.services.db().url());
+        started.complete(server);
+      } else {
+        server.close().onComplete(closed -> started.fail(deployed.cause()));
+      }
+    }));
+    return started.future();
+  }
+
+  /**
+   * Vert.x with metrics, the database (migrated when {@code db.migrate}) and the shared services, but no
+   * verticles: what one-off commands such as {@code tugboat updater} need.
+   */
+  public static Future<Server> open(Settings settings) {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
         // vertx-micrometer keeps backends in a static map by name: a name per node keeps nodes in one JVM (tests) apart
@@ -50,28 +83,58 @@ public final class Server {
         .withMetrics(new MicrometerMetricsFactory(metrics))
         .build();
     EmbeddedPostgresServer[] embedded = new EmbeddedPostgresServer[1];
-    return database(vertx, settings, embedded)
+    Promise<Server> result = Promise.promise(); // context-free, as in start()
+    database(vertx, settings, embedded)
         .compose(url -> settings.db().migrate() ? migrate(vertx, url) : Future.succeededFuture(url))
         .compose(url -> {
           Database db = Database.open(vertx, url, settings.db().poolSize());
-          return tokens(vertx, settings).map(tokens -> new Services(settings, db, tokens, metrics,
-              Clock.systemUTC(), new AtomicInteger()));
+          RegistryClient registry = new RegistryClient(vertx, settings.registries(), metrics);
+          return tokens(vertx, settings).map(tokens -> new Server(vertx, new Services(settings, db, tokens, registry,
+              metrics, Clock.systemUTC(), new AtomicInteger()), embedded[0]));
         })
-        .compose(services -> {
-          int instances = settings.http().instances() > 0 ? settings.http().instances()
-              : Runtime.getRuntime().availableProcessors();
-          return vertx.deployVerticle(() -> new HttpApiVerticle(services), new DeploymentOptions().setInstances(instances))
-              .map(id -> new Server(vertx, services, embedded[0]));
-        })
-        .onSuccess(server -> LOG.info("Tugboat listening on {}://{}:{} (database {})", settings.http().tls() ? "https" : "http", settings.http().host(),
-            server.port(), server.services.db().url()))
-        .recover(failure -> {
+        .onComplete(opened -> {
+          if (opened.succeeded()) {
+            result.complete(opened.result());
+            return;
+          }
           Future<Void> closed = vertx.close();
           if (embedded[0] != null) {
             closed = closed.transform(ignored -> stopEmbedded(embedded[0]));
           }
-          return closed.transform(ignored -> Future.failedFuture(failure));
+          closed.onComplete(ignored -> result.fail(opened.cause()));
         });
+    return result.future();
+  }
+
+  private Future<Void> deploy() {
+    int instances = services.settings().http().instances() > 0 ? services.settings().http().instances()
+        : Runtime.getRuntime().availableProcessors();
+    return capabilities(vertx, services)
+        .compose(v -> vertx.deployVerticle(() -> new HttpApiVerticle(services),
+            new DeploymentOptions().setInstances(instances)))
+        .mapEmpty();
+  }
+
+  /**
+   * The capabilities' background verticles (inventory ingestion and re-scan, transfer worker, watcher and
+   * deployer), deployed before the API starts taking requests. None of them needs the database to start.
+   */
+  private static Future<Void> capabilities(Vertx vertx, Services services) {
+    Settings.Inventory inventory = services.settings().inventory();
+    Inventory parts = Inventory.of(vertx, services);
+    Future<String> inventoryDeployed = vertx.deployVerticle(
+        new IngestionVerticle(parts.inbox(), parts.ingestion(), inventory.sweepInterval()));
+    if (inventory.rescanEnabled()) {
+      InventoryRescan rescan = parts.rescan(services);
+      Schedule schedule = new Schedule(services.db(), RescanVerticle.SCHEDULE, inventory.rescanInterval());
+      inventoryDeployed = inventoryDeployed.compose(id -> vertx.deployVerticle(new RescanVerticle(schedule,
+          () -> inventory.rescanMode().equals("latest") ? rescan.latest() : rescan.all(), inventory.rescanInterval(),
+          services.metrics())));
+    }
+    return inventoryDeployed
+        .compose(id -> vertx.deployVerticle(new TransferVerticle(new TransferService(vertx, services))))
+        .compose(id -> WatchModule.deploy(vertx, services))
+        .mapEmpty();
   }
 
   private static Future<DbUrl> database(Vertx vertx, Settings settings, EmbeddedPostgresServer[] embedded) {

@@ -6,36 +6,23 @@ import dev.tugboat.db.DbUrl;
 import dev.tugboat.db.Vendor;
 import dev.tugboat.testing.TestDatabases;
 import dev.tugboat.testing.TestServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 /** The command line: help, version, migrate, and start-up refusing invalid configuration by key. */
 class MainTest {
-  record Run(int code, String out, String err) {}
-
-  static Run run(String... args) {
-    CommandLine cli = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    cli.getOut().flush();
-    cli.getErr().flush();
-    return new Run(code, out.toString(), err.toString());
+  static MainTestSupport.Run run(String... args) {
+    return MainTestSupport.run(args);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"server", "migrate", "version"})
+  @ValueSource(strings = {"server", "migrate", "updater", "copy", "version"})
   @DisplayName("every command has --help naming its options")
   void helpOnEveryCommand(String command) {
-    Run run = run(command, "--help");
+    MainTestSupport.Run run = run(command, "--help");
     assertThat(run.code()).isZero();
     assertThat(run.out()).contains("Usage: tugboat " + command);
     if (!command.equals("version")) {
@@ -45,7 +32,7 @@ class MainTest {
 
   @Test
   void version() {
-    Run run = run("version");
+    MainTestSupport.Run run = run("version");
     assertThat(run.code()).isZero();
     assertThat(run.out()).matches("(?s)tugboat \\d+\\.\\d+\\.\\d+.*");
   }
@@ -53,13 +40,13 @@ class MainTest {
   @Test
   @DisplayName("invalid configuration stops start-up with one message naming the key")
   void invalidConfigurationNamesKey() {
-    Run badPort = run("server", "--set", "http.port=eighty");
+    MainTestSupport.Run badPort = run("server", "--set", "http.port=eighty");
     assertThat(badPort.code()).isEqualTo(1);
     assertThat(badPort.err()).contains("invalid configuration", "http.port");
-    Run unknown = run("server", "--set", "htp.port=1");
+    MainTestSupport.Run unknown = run("server", "--set", "htp.port=1");
     assertThat(unknown.code()).isEqualTo(1);
     assertThat(unknown.err()).contains("htp.port");
-    Run badUrl = run("server", "--set", "db.url=oracle://x/y", "--set", "http.port=0");
+    MainTestSupport.Run badUrl = run("server", "--set", "db.url=oracle://x/y", "--set", "http.port=0");
     assertThat(badUrl.code()).isEqualTo(1);
     assertThat(badUrl.err()).contains("db.url");
   }
@@ -67,13 +54,19 @@ class MainTest {
   @ParameterizedTest
   @EnumSource(Vendor.class)
   @DisplayName("tugboat migrate applies the schema to an empty database, then nothing")
-  void migrate(Vendor vendor) {
+  void migrate(Vendor vendor) throws java.io.IOException {
+    long migrations;
+    try (var files = java.nio.file.Files.list(java.nio.file.Path.of("src/main/resources/db/migration",
+        vendor == Vendor.POSTGRESQL ? "postgresql" : "mysql"))) {
+      migrations = files.filter(f -> f.getFileName().toString().matches("V\\d+__.*\\.sql")).count();
+    }
+    assertThat(migrations).isPositive();
     DbUrl url = TestDatabases.fresh(vendor);
     try {
-      Run first = run("migrate", "--set", "db.url=" + TestServer.urlOf(url));
+      MainTestSupport.Run first = run("migrate", "--set", "db.url=" + TestServer.urlOf(url));
       assertThat(first.code()).as(first.err()).isZero();
-      assertThat(first.out()).contains("1 migration(s) applied");
-      Run second = run("migrate", "--set", "db.url=" + TestServer.urlOf(url));
+      assertThat(first.out()).contains(migrations + " migration(s) applied");
+      MainTestSupport.Run second = run("migrate", "--set", "db.url=" + TestServer.urlOf(url));
       assertThat(second.out()).contains("0 migration(s) applied");
     } finally {
       TestDatabases.drop(url);

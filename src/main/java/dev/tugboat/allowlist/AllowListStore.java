@@ -70,7 +70,7 @@ public final class AllowListStore {
         : "INSERT INTO allowlist_images (id, name, name_key, tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
             + " ON DUPLICATE KEY UPDATE tags = IF(?, VALUES(tags), tags), updated_at = VALUES(updated_at)";
     Tuple params = Tuple.of(id, name, nameKey, tagsJson, ts, ts).addBoolean(replaceTags);
-    return db.pool().withTransaction(conn -> conn.preparedQuery(vendor.sql(upsert)).execute(params)
+    return db.inTransaction(conn -> conn.preparedQuery(vendor.sql(upsert)).execute(params)
         .compose(ignored -> conn.preparedQuery(vendor.sql("SELECT " + COLUMNS + " FROM allowlist_images WHERE id = ?"))
             .execute(Tuple.of(id)))
         .map(rows -> entries(rows).get(0)));

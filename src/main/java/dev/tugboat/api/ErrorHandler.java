@@ -2,6 +2,8 @@ package dev.tugboat.api;
 
 import io.vertx.core.Handler;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.util.function.Function;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +15,18 @@ import org.slf4j.LoggerFactory;
 public final class ErrorHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorHandler.class);
 
+  private final Function<ApiError, JsonObject> body;
+
+  /** Tugboat's error shape {@code {"error": {...}}}. */
+  public ErrorHandler() {
+    this(ApiError::toJson);
+  }
+
+  /** Another body for the same errors, for compatible routes whose clients expect their seed's shape too. */
+  public ErrorHandler(Function<ApiError, JsonObject> body) {
+    this.body = body;
+  }
+
   @Override
   public void handle(RoutingContext ctx) {
     if (ctx.response().headWritten()) {
@@ -20,7 +34,9 @@ public final class ErrorHandler implements Handler<RoutingContext> {
       ctx.response().reset();
       return;
     }
-    send(ctx, toApiError(ctx));
+    ApiError error = toApiError(ctx);
+    ctx.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json")
+        .end(body.apply(error).encode());
   }
 
   public static void send(RoutingContext ctx, ApiError error) {

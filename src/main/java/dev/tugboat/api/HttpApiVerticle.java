@@ -4,6 +4,12 @@ import dev.tugboat.allowlist.AdmissionRoutes;
 import dev.tugboat.allowlist.AllowListRoutes;
 import dev.tugboat.allowlist.AllowListStore;
 import dev.tugboat.config.Settings;
+import dev.tugboat.inventory.Inventory;
+import dev.tugboat.inventory.InventoryRoutes;
+import dev.tugboat.inventory.WebhookRoutes;
+import dev.tugboat.transfer.TransferRoutes;
+import dev.tugboat.transfer.TransferService;
+import dev.tugboat.watch.WatchModule;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -31,6 +37,12 @@ public final class HttpApiVerticle extends VerticleBase {
     AllowListStore allowList = new AllowListStore(services.db(), services.clock());
     new AllowListRoutes(allowList, services.tokens(), services.metrics()).mount(router);
     new AdmissionRoutes(allowList, services.metrics()).mount(router);
+    Inventory inventory = Inventory.of(vertx, services);
+    new WebhookRoutes(inventory.inbox(), services.settings().auth().webhookToken(), services.metrics(), services.clock())
+        .mount(router);
+    new InventoryRoutes(inventory.store(), inventory.ingestion()).mount(router);
+    new TransferRoutes(new TransferService(vertx, services), services.tokens()).mount(router);
+    WatchModule.mount(router, vertx, services);
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx,
         ApiError.notFound("no route for " + ctx.request().method() + " " + ctx.request().path())));

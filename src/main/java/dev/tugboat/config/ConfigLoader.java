@@ -28,7 +28,11 @@ public final class ConfigLoader {
       "DATABASE_URL", "db.url",
       "TOKENS_FILE", "auth.tokensFile",
       "CERTFILE", "http.tlsCert",
-      "KEYFILE", "http.tlsKey");
+      "KEYFILE", "http.tlsKey",
+      "NOMAD_ADDR", "deploy.nomad.address",
+      "NOMAD_TOKEN", "deploy.nomad.token",
+      "VAULT_TOKEN", "deploy.nomad.vaultToken",
+      "DEBUG", "deploy.dryRun");
 
   private final Path file;
   private final boolean fileRequired;
@@ -98,7 +102,7 @@ public final class ConfigLoader {
     SEED_VARIABLES.forEach((variable, key) -> {
       String value = env.get(variable);
       if (value != null && !value.isEmpty()) {
-        out.put(key, value);
+        out.put(key, variable.equals("DEBUG") ? debug(value) : value);
       }
     });
     for (String key : leafKeys("", defaults)) {
@@ -108,6 +112,14 @@ public final class ConfigLoader {
       }
     }
     return out;
+  }
+
+  /** registrywatcher treats any set DEBUG as on; explicit false-like values still mean off. */
+  private static String debug(String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "false", "no", "0", "off" -> "false";
+      default -> "true";
+    };
   }
 
   public static String environmentName(String key) {

@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Set;
 
 /** The typed, validated configuration. Built only through {@link #from(JsonObject)}. */
-public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> registries) {
+public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> registries, Inventory inventory,
+                       Transfer transfer, Watch watch, Deploy deploy) {
 
   public record Http(String host, int port, int instances, long bodyLimit, Duration shutdownTimeout, String tlsCert,
                      String tlsKey) {
@@ -33,12 +34,64 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
     }
   }
 
+  /**
+   * Transfer jobs: {@code secretKey} (base64, 32 bytes) seals job credentials; empty = a key generated once
+   * and kept in the database. Blobs larger than {@code chunkSize} go up in PATCH chunks of that size.
+   */
+  public record Transfer(int workers, int parallelBlobs, int retries, Duration retryBackoff, long chunkSize,
+                         Duration leaseTtl, Duration sweepInterval, Duration progressInterval, String secretKey) {
+    @Override
+    public String toString() {
+      return "Transfer[workers=" + workers + ", parallelBlobs=" + parallelBlobs + ", retries=" + retries
+          + ", chunkSize=" + chunkSize + ", secretKey=<redacted>]";
+    }
+  }
+
+  /**
+   * The inventory: how often the inbox is swept for events the bus wake-up missed, and the scheduled re-scan
+   * ({@code rescanInterval} zero = off; {@code rescanMode} latest|all as {@code tugboat updater}).
+   */
+  public record Inventory(Duration sweepInterval, Duration rescanInterval, String rescanMode, int workers) {
+    public boolean rescanEnabled() {
+      return !rescanInterval.isZero();
+    }
+  }
+
   /** Per-registry settings; credentials are only ever sent to {@code host}. */
   public record RegistrySettings(String host, String username, String password, boolean insecure,
                                  boolean tlsVerify, int maxConcurrency) {
     @Override
     public String toString() {
       return "Registry[" + host + ", user=" + username + ", insecure=" + insecure + ", tlsVerify=" + tlsVerify + "]";
+    }
+  }
+
+  /** The watcher: how often each repository is checked, and the repositories from the configuration. */
+  public record Watch(Duration pollInterval, List<WatchedRepoSettings> repos) {}
+
+  /**
+   * One watched repository: {@code name} is the key of the registrywatcher routes ({@code /tags/{name}}),
+   * the image is {@code registry/repository:tag}, deployed to the {@code tasks} of Nomad job {@code job}.
+   * {@code policy} is a tag policy spec ({@code release}, {@code semver:<range>}, ...; see the watch package).
+   */
+  public record WatchedRepoSettings(String name, String registry, String repository, String job, List<String> tasks,
+                                    String policy) {}
+
+  /** The deployer. Tokens and webhook URLs are secrets: never logged, never answered. */
+  public record Deploy(boolean dryRun, Duration timeout, Duration retryBackoff, Nomad nomad, Notify notifications) {}
+
+  public record Nomad(String address, String token, String vaultToken, Duration blockingWait) {
+    @Override
+    public String toString() {
+      return "Nomad[address=" + address + ", token=<redacted>, vaultToken=<redacted>, wait=" + blockingWait + "]";
+    }
+  }
+
+  public record Notify(String slackUrl, String webhookUrl) {
+    @Override
+    public String toString() {
+      return "Notify[slackUrl=" + (slackUrl.isEmpty() ? "" : "<redacted>") + ", webhookUrl="
+          + (webhookUrl.isEmpty() ? "" : "<redacted>") + "]";
     }
   }
 
@@ -64,7 +117,11 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
             text(auth, "auth.tokensFile", "tokensFile", true),
             duration(auth, "auth.reloadInterval", "reloadInterval"),
             text(auth, "auth.webhookToken", "webhookToken", true)),
-        registries(c.getValue("registries")));
+        registries(c.getValue("registries")),
+        inventory(c.getJsonObject("inventory")),
+        transfer(c.getJsonObject("transfer")),
+        watch(c.getJsonObject("watch")),
+        deploy(c.getJsonObject("deploy")));
     if (settings.http().tlsCert().isEmpty() != settings.http().tlsKey().isEmpty()) {
       throw new ConfigException(settings.http().tlsCert().isEmpty() ? "http.tlsCert" : "http.tlsKey",
           "http.tlsCert and http.tlsKey go together");
@@ -72,31 +129,142 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
     return settings;
   }
 
-  private static List<RegistrySettings> registries(Object value) {
-    JsonArray list;
-    if (value instanceof String s) { // from the environment: a JSON list
+  private static Transfer transfer(JsonObject t) {
+    String key = text(t, "transfer.secretKey", "secretKey", true);
+    if (!key.isEmpty()) {
+      byte[] bytes;
       try {
-        list = new JsonArray(s);
-      } catch (DecodeException e) {
-        throw new ConfigException("registries", "expected a JSON list of registries, got '" + s + "'");
+        bytes = java.util.Base64.getDecoder().decode(key);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("transfer.secretKey", "expected base64 (e.g. from: openssl rand -base64 32)");
       }
-    } else if (value instanceof JsonArray a) {
-      list = a;
-    } else {
-      throw new ConfigException("registries", "expected a list");
+      if (bytes.length != 32) {
+        throw new ConfigException("transfer.secretKey", "expected 32 bytes in base64, got " + bytes.length + " bytes");
+      }
     }
+    Duration lease = duration(t, "transfer.leaseTtl", "leaseTtl");
+    if (lease.toMillis() < 1000) {
+      throw new ConfigException("transfer.leaseTtl", "must be at least 1s");
+    }
+    return new Transfer(integer(t, "transfer.workers", "workers", 1, 256),
+        integer(t, "transfer.parallelBlobs", "parallelBlobs", 1, 64),
+        integer(t, "transfer.retries", "retries", 1, 100),
+        duration(t, "transfer.retryBackoff", "retryBackoff"),
+        integer(t, "transfer.chunkSize", "chunkSize", 1024 * 1024, Integer.MAX_VALUE),
+        lease, duration(t, "transfer.sweepInterval", "sweepInterval"),
+        duration(t, "transfer.progressInterval", "progressInterval"), key);
+  }
+
+  private static Inventory inventory(JsonObject s) {
+    String mode = text(s, "inventory.rescanMode", "rescanMode", false);
+    if (!mode.equals("latest") && !mode.equals("all")) {
+      throw new ConfigException("inventory.rescanMode", "expected latest or all, got '" + mode + "'");
+    }
+    Duration rescan = Durations.parse("inventory.rescanInterval", required(s, "inventory.rescanInterval", "rescanInterval"));
+    if (rescan.isNegative()) {
+      throw new ConfigException("inventory.rescanInterval", "must not be negative");
+    }
+    return new Inventory(duration(s, "inventory.sweepInterval", "sweepInterval"), rescan, mode,
+        integer(s, "inventory.workers", "workers", 1, 256));
+  }
+
+  /** A list from the YAML file, or a JSON list given as text (environment, --set). */
+  private static JsonArray list(String key, Object value) {
+    if (value instanceof String s) {
+      try {
+        return new JsonArray(s);
+      } catch (DecodeException e) {
+        throw new ConfigException(key, "expected a JSON list, got '" + s + "'");
+      }
+    }
+    if (value instanceof JsonArray a) {
+      return a;
+    }
+    throw new ConfigException(key, "expected a list");
+  }
+
+  private static Watch watch(JsonObject w) {
+    JsonArray list = list("watch.repos", required(w, "watch.repos", "repos"));
+    Set<String> allowed = Set.of("name", "registry", "repository", "job", "tasks", "policy");
+    List<WatchedRepoSettings> repos = new ArrayList<>();
+    Set<String> names = new java.util.HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      String prefix = "watch.repos[" + i + "]";
+      JsonObject r = section(prefix, list.getValue(i), allowed);
+      String repository = text(r, prefix + ".repository", "repository", false);
+      r = new JsonObject().put("name", repository).put("policy", "release").mergeIn(r);
+      String name = text(r, prefix + ".name", "name", false);
+      if (!names.add(name)) {
+        throw new ConfigException(prefix + ".name", "'" + name + "' is watched twice");
+      }
+      String policy = text(r, prefix + ".policy", "policy", false);
+      try {
+        dev.tugboat.watch.TagPolicy.parse(policy);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(prefix + ".policy", e.getMessage());
+      }
+      JsonArray tasks = list(prefix + ".tasks", required(r, prefix + ".tasks", "tasks"));
+      List<String> taskNames = new ArrayList<>();
+      for (int t = 0; t < tasks.size(); t++) {
+        String task = String.valueOf(tasks.getValue(t)).trim();
+        if (task.isEmpty() || tasks.getValue(t) == null) {
+          throw new ConfigException(prefix + ".tasks[" + t + "]", "must not be empty");
+        }
+        taskNames.add(task);
+      }
+      if (taskNames.isEmpty()) {
+        throw new ConfigException(prefix + ".tasks", "name at least one Nomad task");
+      }
+      repos.add(new WatchedRepoSettings(name, text(r, prefix + ".registry", "registry", false), repository,
+          text(r, prefix + ".job", "job", false), List.copyOf(taskNames), policy));
+    }
+    return new Watch(duration(w, "watch.pollInterval", "pollInterval"), List.copyOf(repos));
+  }
+
+  private static Deploy deploy(JsonObject d) {
+    JsonObject nomad = d == null ? null : d.getJsonObject("nomad");
+    JsonObject notify = d == null ? null : d.getJsonObject("notify");
+    String address = text(nomad, "deploy.nomad.address", "address", false);
+    if (!address.startsWith("http://") && !address.startsWith("https://")) {
+      throw new ConfigException("deploy.nomad.address", "expected an http:// or https:// URL, got '" + address + "'");
+    }
+    return new Deploy(
+        bool(d, "deploy.dryRun", "dryRun"),
+        duration(d, "deploy.timeout", "timeout"),
+        duration(d, "deploy.retryBackoff", "retryBackoff"),
+        new Nomad(address, text(nomad, "deploy.nomad.token", "token", true),
+            text(nomad, "deploy.nomad.vaultToken", "vaultToken", true), duration(nomad, "deploy.nomad.wait", "wait")),
+        new Notify(url(notify, "deploy.notify.slackUrl", "slackUrl"), url(notify, "deploy.notify.webhookUrl", "webhookUrl")));
+  }
+
+  private static String url(JsonObject section, String key, String name) {
+    String url = text(section, key, name, true);
+    if (!url.isEmpty() && !url.startsWith("http://") && !url.startsWith("https://")) {
+      throw new ConfigException(key, "expected an http:// or https:// URL");
+    }
+    return url;
+  }
+
+  /** One entry of a list of sections, with no keys beyond {@code allowed}. */
+  private static JsonObject section(String key, Object value, Set<String> allowed) {
+    if (!(value instanceof JsonObject r)) {
+      throw new ConfigException(key, "expected a section with keys " + allowed);
+    }
+    for (String name : r.fieldNames()) {
+      if (!allowed.contains(name)) {
+        throw new ConfigException(key + "." + name, "unknown key (known keys: " + allowed + ")");
+      }
+    }
+    return r;
+  }
+
+  private static List<RegistrySettings> registries(Object value) {
+    JsonArray list = list("registries", value);
     Set<String> allowed = Set.of("host", "username", "password", "insecure", "tlsVerify", "maxConcurrency");
     List<RegistrySettings> out = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
       String prefix = "registries[" + i + "]";
-      if (!(list.getValue(i) instanceof JsonObject r)) {
-        throw new ConfigException(prefix, "expected a section with host, username, password, ...");
-      }
-      for (String name : r.fieldNames()) {
-        if (!allowed.contains(name)) {
-          throw new ConfigException(prefix + "." + name, "unknown key (known keys: " + allowed + ")");
-        }
-      }
+      JsonObject r = section(prefix, list.getValue(i), allowed);
       r = new JsonObject().put("username", "").put("password", "").put("insecure", false).put("tlsVerify", true)
           .put("maxConcurrency", 8).mergeIn(r);
       String host = text(r, prefix + ".host", "host", false);

@@ -30,7 +30,7 @@ public record Leases(Database db, String table, String ready, String order) {
     Vendor v = db.vendor();
     String select = "SELECT id FROM " + table + " WHERE (" + ready + ") AND (lease_until IS NULL OR lease_until < "
         + v.now() + ") ORDER BY " + order + " LIMIT " + limit + " FOR UPDATE SKIP LOCKED";
-    return db.pool().withTransaction(conn -> conn.query(select).execute().compose(rows -> {
+    return db.inTransaction(conn -> conn.query(select).execute().compose(rows -> {
       List<String> ids = new ArrayList<>();
       for (Row row : rows) {
         ids.add(row.getString(0));

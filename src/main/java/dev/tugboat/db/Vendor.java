@@ -65,6 +65,12 @@ public enum Vendor {
         : LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
   }
 
+  /** A boolean column: BOOLEAN on PostgreSQL, TINYINT(1) on MySQL. */
+  public boolean bool(Row row, String column) {
+    Object value = row.getValue(column);
+    return value instanceof Boolean b ? b : value instanceof Number n && n.intValue() != 0;
+  }
+
   public Instant instant(Row row, String column) {
     Object value = row.getValue(column);
     if (value instanceof OffsetDateTime odt) {

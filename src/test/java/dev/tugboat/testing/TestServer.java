@@ -21,22 +21,38 @@ import java.util.Map;
 public final class TestServer implements AutoCloseable {
   private final Server server;
   private final DbUrl database;
+  private final boolean ownsDatabase;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private TestServer(Server server, DbUrl database) {
+  private TestServer(Server server, DbUrl database, boolean ownsDatabase) {
     this.server = server;
     this.database = database;
+    this.ownsDatabase = ownsDatabase;
   }
 
   public static TestServer start(Vendor vendor, Map<String, String> overrides) {
     DbUrl database = TestDatabases.fresh(vendor);
+    return start(database, urlOf(database), overrides);
+  }
+
+  /** A node on {@code database} (fresh, dropped on close) reached through {@code dbUrl}, e.g. via a {@link TcpProxy}. */
+  public static TestServer start(DbUrl database, String dbUrl, Map<String, String> overrides) {
+    return new TestServer(Server.start(settings(dbUrl, overrides)).await(), database, true);
+  }
+
+  /** Another node on the database of {@code first} (a cluster sharing one database); it leaves the database alone. */
+  public static TestServer join(TestServer first, Map<String, String> overrides) {
+    return new TestServer(Server.start(settings(urlOf(first.database), overrides)).await(), first.database, false);
+  }
+
+  private static Settings settings(String dbUrl, Map<String, String> overrides) {
     Map<String, String> sets = new LinkedHashMap<>();
-    sets.put("db.url", urlOf(database));
+    sets.put("db.url", dbUrl);
     sets.put("http.host", "127.0.0.1");
     sets.put("http.port", "0");
     sets.put("http.instances", "2");
     sets.putAll(overrides);
-    return new TestServer(Server.start(settings(sets)).await(), database);
+    return settings(sets);
   }
 
   /** Settings as the CLI would build them from {@code --set} pairs (the process environment is ignored). */
@@ -94,6 +110,8 @@ public final class TestServer implements AutoCloseable {
   @Override
   public void close() {
     server.close().await();
-    TestDatabases.drop(database);
+    if (ownsDatabase) {
+      TestDatabases.drop(database);
+    }
   }
 }

@@ -1,0 +1,123 @@
+package dev.tugboat.deploy;
+
+import dev.tugboat.bus.Addresses;
+import dev.tugboat.bus.WakeUps;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Works the deployments queue: woken by the watcher and the routes (event bus) and by a sweep, it claims
+ * queued deployments under a lease, takes the Nomad job's lock (one deployment per job across the cluster;
+ * a deployment whose job is busy waits for the next sweep), and runs it with the {@link Deployer}, renewing
+ * both leases while it follows the rollout. With {@code deploy.dryRun} it decides and notifies only.
+ */
+public final class DeployVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(DeployVerticle.class);
+  static final Duration LEASE = Duration.ofSeconds(60);
+  static final Duration RENEW = Duration.ofSeconds(20);
+  static final Duration SWEEP = Duration.ofSeconds(2);
+
+  private final DeploymentStore store;
+  private final Deployer deployer;
+  private final DeploymentListener listener;
+  private final Notifier notifier;
+  private final boolean dryRun;
+  private final String owner = "deployer-" + UUID.randomUUID();
+  private final WakeUps wakeUps = new WakeUps(this::claim,
+      failure -> LOG.warn("deployments: claim failed ({}); the sweep retries", failure.getMessage()));
+
+  public DeployVerticle(DeploymentStore store, Deployer deployer, DeploymentListener listener, Notifier notifier,
+                        boolean dryRun) {
+    this.store = store;
+    this.deployer = deployer;
+    this.listener = listener;
+    this.notifier = notifier;
+    this.dryRun = dryRun;
+  }
+
+  @Override
+  public Future<?> start() {
+    return wakeUps.listen(vertx, Addresses.DEPLOY_WAKE, SWEEP);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return wakeUps.close();
+  }
+
+  /** Claims what is queued and starts each; they run on, each under its own lease. */
+  private Future<?> claim() {
+    return store.claim(owner, LEASE, 8).onSuccess(claimed -> claimed.forEach(this::run));
+  }
+
+  private void run(Deployment claimed) {
+    String jobOwner = owner + "/" + claimed.id(); // per deployment, so two of one job on this node exclude each other too
+    store.lockJob(claimed.job(), jobOwner, LEASE).compose(locked -> {
+      if (!locked) {
+        LOG.debug("job {} is being deployed elsewhere; deployment {} waits", claimed.job(), claimed.id());
+        return store.release(claimed.id(), owner).mapEmpty();
+      }
+      AtomicBoolean owned = new AtomicBoolean(true);
+      long renewal = vertx.setPeriodic(RENEW.toMillis(), id -> store.renew(claimed.id(), owner, LEASE)
+          .compose(ok -> ok ? store.renewJob(claimed.job(), jobOwner, LEASE) : Future.succeededFuture(false))
+          .onComplete(ok -> {
+            if (ok.failed() || !ok.result()) {
+              LOG.warn("deployment {}: lease lost; another node takes it over", claimed.id());
+              owned.set(false);
+            }
+          }));
+      return execute(claimed, owned)
+          .eventually(() -> {
+            vertx.cancelTimer(renewal);
+            return store.unlockJob(claimed.job(), jobOwner);
+          }).mapEmpty();
+    }).onFailure(failure -> LOG.warn("deployment {} of {}: {} (retried after the lease expires)", claimed.id(),
+        claimed.image(), failure.getMessage()));
+  }
+
+  private Future<Void> execute(Deployment claimed, AtomicBoolean owned) {
+    boolean first = claimed.state() == Deployment.State.PENDING;
+    return store.start(claimed, owner).compose(d -> {
+      LOG.info("deployment {}: {} to Nomad job {} ({}{})", d.id(), d.image(), d.job(), d.reason(),
+          first ? "" : ", taken over");
+      Future<Void> started = first ? notifier.send(Notice.started(d.repo(), d.job(), d.toTag())) : Future.succeededFuture();
+      if (dryRun) {
+        return started.map(v -> new Deployer.Result(Deployment.State.DRY_RUN, "dry run (deploy.dryRun / DEBUG): Nomad not called", null))
+            .compose(result -> complete(d, result));
+      }
+      return started.compose(v -> deployer.deploy(d, tracker(d, owned))).compose(result -> result == null
+          ? Future.succeededFuture() : complete(d, result));
+    });
+  }
+
+  private Future<Void> complete(Deployment d, Deployer.Result result) {
+    LOG.info("deployment {}: {} ({})", d.id(), result.state(), result.message());
+    return listener.finished(d, result.state())
+        .compose(v -> store.finish(d.id(), owner, result.state(), result.message()))
+        .compose(v -> result.notice() == null ? Future.succeededFuture() : notifier.send(result.notice()));
+  }
+
+  private Deployer.Tracker tracker(Deployment d, AtomicBoolean owned) {
+    return new Deployer.Tracker() {
+      @Override
+      public Future<Void> submitted(String evalId, Long jobModifyIndex) {
+        return store.progress(d.id(), owner, evalId, null, null);
+      }
+
+      @Override
+      public Future<Void> deploymentFound(String nomadDeploymentId, Long jobVersion) {
+        return store.progress(d.id(), owner, null, nomadDeploymentId, jobVersion);
+      }
+
+      @Override
+      public boolean owned() {
+        return owned.get();
+      }
+    };
+  }
+}

@@ -1,0 +1,91 @@
+package dev.tugboat.inventory;
+
+import dev.tugboat.bus.Addresses;
+import dev.tugboat.bus.WakeUps;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Works the inventory inbox: woken by the webhook (event bus) and by a periodic sweep, it claims pending
+ * events under a lease (any number of nodes, no event processed twice at once), handles them in arrival
+ * order, and records the outcome; failures are retried with backoff, then marked FAILED with the reason.
+ */
+public final class IngestionVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(IngestionVerticle.class);
+  static final Duration LEASE = Duration.ofMinutes(2);
+  static final int BATCH = 32;
+  static final int MAX_ATTEMPTS = 8;
+
+  private final InboxStore inbox;
+  private final Ingestion ingestion;
+  private final Duration sweep;
+  private final String owner = "ingestion-" + UUID.randomUUID();
+  private final WakeUps wakeUps = new WakeUps(this::drain,
+      failure -> LOG.warn("inventory inbox: claim failed ({}); the sweep retries", failure.getMessage()));
+
+  public IngestionVerticle(InboxStore inbox, Ingestion ingestion, Duration sweep) {
+    this.inbox = inbox;
+    this.ingestion = ingestion;
+    this.sweep = sweep;
+  }
+
+  @Override
+  public Future<?> start() {
+    return wakeUps.listen(vertx, Addresses.INVENTORY_INBOX, sweep);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return wakeUps.close();
+  }
+
+  private Future<Void> drain() {
+    return inbox.claim(owner, LEASE, BATCH).compose(entries -> {
+      if (entries.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      // most events of a push are layer events: they are closed in one statement, the rest one by one in order
+      List<String> ignored = new ArrayList<>();
+      List<InboxStore.Entry> work = new ArrayList<>();
+      for (InboxStore.Entry entry : entries) {
+        if (Ingestion.ignorable(entry.event())) {
+          ignored.add(entry.id());
+        } else {
+          work.add(entry);
+        }
+      }
+      return inbox.finishAll(ignored, owner, Ingestion.Outcome.IGNORED.name())
+          .compose(v -> processAll(work, 0))
+          .compose(v -> drain());
+    });
+  }
+
+  private Future<Void> processAll(List<InboxStore.Entry> entries, int index) {
+    if (index >= entries.size()) {
+      return Future.succeededFuture();
+    }
+    InboxStore.Entry entry = entries.get(index);
+    return process(entry).compose(v -> processAll(entries, index + 1));
+  }
+
+  private Future<Void> process(InboxStore.Entry entry) {
+    RegistryEvent event = entry.event();
+    return ingestion.handle(event)
+        .compose(outcome -> inbox.finish(entry.id(), owner, outcome.name()))
+        .recover(failure -> {
+          int attempt = entry.attempts() + 1;
+          boolean giveUp = attempt >= MAX_ATTEMPTS || !Ingestion.retryable(failure);
+          Duration retryIn = Duration.ofSeconds(Math.min(300, 1L << Math.min(attempt, 8)));
+          LOG.warn("inventory event {} ({} {}/{}:{}) failed, attempt {}{}: {}", entry.id(), event.action(),
+              event.registry(), event.repository(), event.tag() != null ? event.tag() : event.digest(), attempt,
+              giveUp ? ", giving up" : ", retrying in " + retryIn.toSeconds() + " s", failure.getMessage());
+          return inbox.fail(entry.id(), owner, String.valueOf(failure.getMessage()), retryIn, giveUp);
+        });
+  }
+}

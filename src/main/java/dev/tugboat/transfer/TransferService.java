@@ -1,0 +1,109 @@
+package dev.tugboat.transfer;
+
+import dev.tugboat.api.ApiError;
+import dev.tugboat.api.Services;
+import dev.tugboat.bus.Addresses;
+import dev.tugboat.config.Settings;
+import dev.tugboat.registry.RegistryException;
+import dev.tugboat.registry.Repository;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The transfer capability as the routes and the worker see it: submit (validate, check that the source
+ * exists, store, wake a worker), read, list, cancel; and the registry clients a stored job is run with.
+ */
+public final class TransferService {
+  private final Vertx vertx;
+  private final Services services;
+  private final Settings.Transfer settings;
+  private final TransferStore store;
+  private Future<SecretBox> box;
+
+  public TransferService(Vertx vertx, Services services) {
+    this.vertx = vertx;
+    this.services = services;
+    this.settings = services.settings().transfer();
+    this.store = new TransferStore(services.db());
+  }
+
+  TransferStore store() {
+    return store;
+  }
+
+  Settings.Transfer settings() {
+    return settings;
+  }
+
+  /** The sealing key: configured, or the one kept in the database (read once per instance). */
+  synchronized Future<SecretBox> box() {
+    if (box == null || box.failed()) {
+      box = settings.secretKey().isEmpty() ? store.sharedKey().map(SecretBox::fromBase64)
+          : Future.succeededFuture(SecretBox.fromBase64(settings.secretKey()));
+    }
+    return box;
+  }
+
+  /** Stores a new job and answers its id; 400 for bad input, 404 when the source image does not exist. */
+  Future<String> submit(JsonObject body) {
+    TransferRequest request = TransferRequest.parse(body);
+    JobClients clients = clients();
+    CopySource source = source(clients, request);
+    return source.client().headManifest(source.repo(), source.reference())
+        .eventually(clients::close)
+        .recover(err -> Future.failedFuture(err instanceof RegistryException re
+            ? new ApiError(502, "source_unavailable", "source registry: " + re.getMessage(), "source") : err))
+        .compose(found -> {
+          if (found.isEmpty()) {
+            return Future.failedFuture(new ApiError(404, "not_found", "Image not found", "source"));
+          }
+          return box();
+        })
+        .compose(sealer -> {
+          String id = UUID.randomUUID().toString();
+          JsonObject secrets = request.secrets();
+          JsonObject progress = Progress.start(request.targets().stream().map(t -> t.endpoint().url()).toList()).toJson();
+          int attempts = request.retries() != null ? request.retries() : settings.retries();
+          return store.insert(id, request.toJson(), secrets == null ? null : sealer.seal(secrets), progress, attempts,
+              services.clock().instant()).map(id);
+        })
+        .onSuccess(id -> vertx.eventBus().publish(Addresses.TRANSFER_JOBS, new JsonObject().put("id", id)));
+  }
+
+  Future<Optional<TransferJob>> get(String id) {
+    return store.get(id);
+  }
+
+  Future<List<TransferJob>> list(String state, int limit) {
+    return store.list(state, limit);
+  }
+
+  Future<Boolean> cancel(String id) {
+    return store.cancel(id).onSuccess(changed -> {
+      vertx.eventBus().publish(Addresses.TRANSFER_CANCEL, new JsonObject().put("id", id));
+      vertx.eventBus().publish(Addresses.TRANSFER_PROGRESS, new JsonObject().put("id", id));
+    });
+  }
+
+  JobClients clients() {
+    return new JobClients(vertx, services.settings().registries(), services.metrics(), services.clock());
+  }
+
+  static CopySource source(JobClients clients, TransferRequest request) {
+    TransferRequest.Source s = request.source();
+    return new CopySource(clients.client(s.endpoint(), s.verifyTls(), s.auth()),
+        new Repository(s.endpoint().registry(), s.image()), s.ref());
+  }
+
+  /** Every target gets the source's repository and reference, as in the transfer service. */
+  static List<CopyTarget> targets(JobClients clients, TransferRequest request) {
+    TransferRequest.Source s = request.source();
+    return request.targets().stream().map(t -> new CopyTarget(t.endpoint().url(),
+        clients.client(t.endpoint(), t.verifyTls(), t.auth()), new Repository(t.endpoint().registry(), s.image()),
+        s.ref(), t.overwrite())).toList();
+  }
+}

@@ -1,0 +1,168 @@
+package dev.tugboat.transfer;
+
+import dev.tugboat.bus.Addresses;
+import dev.tugboat.bus.WakeUps;
+import dev.tugboat.config.Settings;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs transfer jobs: woken on submit (event bus) and by a periodic sweep, it claims up to
+ * {@code transfer.workers} jobs under a lease, renews the lease while copying and saves progress every
+ * {@code progressInterval}. A job whose targets are not all done is retried with backoff, then FAILED with
+ * the reason; a node that dies leaves its lease to expire, and another node resumes (present blobs skipped).
+ */
+public final class TransferVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(TransferVerticle.class);
+  private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+
+  private final TransferService service;
+  private final Settings.Transfer settings;
+  private final String owner = "transfer-" + UUID.randomUUID();
+  private final Map<String, ImageCopy> running = new HashMap<>();
+  private final WakeUps wakeUps = new WakeUps(this::claim,
+      err -> LOG.warn("transfer jobs: claim failed ({}); the sweep retries", err.getMessage()));
+  private MessageConsumer<JsonObject> cancels;
+
+  /** Why a copy was stopped from outside. */
+  static final class Stopped extends RuntimeException {
+    final boolean byRequest;
+
+    Stopped(String message, boolean byRequest) {
+      super(message, null, false, false);
+      this.byRequest = byRequest;
+    }
+  }
+
+  public TransferVerticle(TransferService service) {
+    this.service = service;
+    this.settings = service.settings();
+  }
+
+  /** Starts without the database: a node whose database is down still starts; jobs wait until it answers. */
+  @Override
+  public Future<?> start() {
+    cancels = vertx.eventBus().consumer(Addresses.TRANSFER_CANCEL, message -> {
+      ImageCopy copy = running.get(message.body().getString("id"));
+      if (copy != null) {
+        copy.cancel(new Stopped("cancelled", true));
+      }
+    });
+    return Future.all(wakeUps.listen(vertx, Addresses.TRANSFER_JOBS, settings.sweepInterval()), cancels.completion());
+  }
+
+  /** Stops this node's copies; their leases expire and another node resumes them. */
+  @Override
+  public Future<?> stop() {
+    running.values().forEach(copy -> copy.cancel(new Stopped("node stopping", false)));
+    return Future.join(wakeUps.close(), cancels.unregister());
+  }
+
+  /** Claims jobs while this node has free workers and the queue has some. */
+  private Future<Void> claim() {
+    int free = settings.workers() - running.size();
+    if (free <= 0) {
+      return Future.succeededFuture();
+    }
+    return service.box().compose(box -> service.store().claim(owner, settings.leaseTtl(), free).compose(jobs -> {
+      jobs.forEach(job -> run(job, box));
+      return jobs.isEmpty() ? Future.succeededFuture() : claim();
+    }));
+  }
+
+  private void run(TransferJob job, SecretBox box) {
+    Progress progress = Progress.fromJson(job.progress());
+    if (job.cancelled()) { // cancelled while its node was gone
+      end(job, progress, new Stopped("cancelled", true));
+      return;
+    }
+    JobClients clients = service.clients();
+    boolean[] dirty = {true};
+    ImageCopy copy;
+    try {
+      TransferRequest request = TransferRequest.restore(job.request(),
+          job.secrets() == null ? null : box.open(job.secrets()));
+      copy = new ImageCopy(vertx, TransferService.source(clients, request), TransferService.targets(clients, request),
+          progress, new ImageCopy.Options(settings.parallelBlobs(), settings.chunkSize()), () -> dirty[0] = true);
+    } catch (RuntimeException e) {
+      LOG.warn("transfer job {} cannot start: {}", job.id(), e.getMessage());
+      clients.close();
+      end(job, progress, e);
+      return;
+    }
+    long third = Math.max(settings.leaseTtl().toMillis() / 3, 200);
+    long renew = vertx.setPeriodic(third, id -> service.store().renew(job.id(), owner, settings.leaseTtl())
+        .onSuccess(held -> {
+          if (!held) {
+            copy.cancel(new Stopped("lease lost", false));
+          }
+        }));
+    long flush = vertx.setPeriodic(settings.progressInterval().toMillis(), id -> {
+      if (dirty[0]) {
+        dirty[0] = false;
+        save(job.id(), copy, progress);
+      }
+    });
+    running.put(job.id(), copy);
+    LOG.info("transfer job {}: attempt {} of {} started", job.id(), job.attempts(), job.maxAttempts());
+    copy.run().onComplete(done -> {
+      vertx.cancelTimer(renew);
+      vertx.cancelTimer(flush);
+      clients.close();
+      end(job, progress, done.failed() ? done.cause() : null);
+    });
+  }
+
+  private void save(String id, ImageCopy copy, Progress progress) {
+    service.store().saveProgress(id, owner, progress.toJson()).onSuccess(cancel -> {
+      if (cancel.isEmpty()) {
+        copy.cancel(new Stopped("lease lost", false));
+      } else if (cancel.get()) {
+        copy.cancel(new Stopped("cancelled", true));
+      }
+      vertx.eventBus().publish(Addresses.TRANSFER_PROGRESS, new JsonObject().put("id", id));
+    });
+  }
+
+  /** Records the attempt's outcome: FINISHED, FAILED (cancelled, or out of attempts), or QUEUED for a retry. */
+  private void end(TransferJob job, Progress progress, Throwable failure) {
+    Future<Boolean> written;
+    String error = failure != null ? String.valueOf(failure.getMessage()) : progress.failures();
+    if (failure instanceof Stopped stopped && !stopped.byRequest) {
+      LOG.info("transfer job {}: {}; another node resumes it", job.id(), stopped.getMessage());
+      written = Future.succeededFuture(false); // the lease is gone or expiring: this node writes nothing
+    } else if (failure instanceof Stopped) {
+      written = service.store().finish(job.id(), owner, "FAILED", "cancelled", progress.toJson());
+    } else if (failure == null && progress.allDone()) {
+      LOG.info("transfer job {}: FINISHED", job.id());
+      written = service.store().finish(job.id(), owner, "FINISHED", null, progress.toJson());
+    } else if (job.attempts() >= job.maxAttempts()) {
+      LOG.warn("transfer job {}: FAILED after {} attempt(s): {}", job.id(), job.attempts(), error);
+      written = service.store().finish(job.id(), owner, "FAILED", error, progress.toJson());
+    } else {
+      long factor = 1L << Math.min(job.attempts() - 1, 16);
+      Duration delay = settings.retryBackoff().multipliedBy(factor);
+      delay = delay.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : delay;
+      LOG.warn("transfer job {}: attempt {} failed, retrying in {} ms: {}", job.id(), job.attempts(), delay.toMillis(),
+          error);
+      written = service.store().retry(job.id(), owner, error, progress.toJson(), delay);
+    }
+    written.onComplete(done -> {
+      if (done.failed()) {
+        LOG.warn("transfer job {}: outcome not saved ({}); its lease expires and it is retried", job.id(),
+            done.cause().getMessage());
+      }
+      running.remove(job.id());
+      vertx.eventBus().publish(Addresses.TRANSFER_PROGRESS, new JsonObject().put("id", job.id()));
+      wakeUps.wake();
+    });
+  }
+}

@@ -1,0 +1,31 @@
+package dev.tugboat.watch;
+
+import dev.tugboat.bus.Addresses;
+import dev.tugboat.deploy.Deployment;
+import dev.tugboat.deploy.DeploymentStore;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import java.time.Clock;
+import java.util.UUID;
+
+/** Queues a deployment of a watched repository (a row first, then a wake-up for the deployers). */
+public final class DeployRequests {
+  private final DeploymentStore deployments;
+  private final EventBus bus;
+  private final Clock clock;
+
+  public DeployRequests(DeploymentStore deployments, EventBus bus, Clock clock) {
+    this.deployments = deployments;
+    this.bus = bus;
+    this.clock = clock;
+  }
+
+  public Future<Deployment> request(WatchedRepo repo, String tag, String digest, String reason) {
+    Deployment d = Deployment.request(UUID.randomUUID().toString(), repo.name(), repo.job(), repo.tasks(),
+        repo.image(tag), repo.deployedTag(), repo.deployedDigest(), tag, digest, reason, clock.instant());
+    return deployments.create(d).map(v -> {
+      bus.publish(Addresses.DEPLOY_WAKE, null);
+      return d;
+    });
+  }
+}

@@ -1,0 +1,184 @@
+package dev.tugboat.watch;
+
+import dev.tugboat.config.Settings.WatchedRepoSettings;
+import dev.tugboat.db.Database;
+import dev.tugboat.db.Leases;
+import dev.tugboat.db.Vendor;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/** The watch_repos table: watched repositories, their pin/auto_deploy, last check and deployed state. */
+public final class WatchStore {
+  private static final String COLUMNS = "id, registry, repository, nomad_job, nomad_tasks, policy, source, pinned_tag,"
+      + " auto_deploy, seen_tags, seen_tag, seen_digest, deployed_tag, deployed_digest, failures, failed_target,"
+      + " retry_after, checks, checked_at, last_error";
+
+  private final Database db;
+  private final Vendor vendor;
+  private final Leases leases;
+
+  public WatchStore(Database db) {
+    this.db = db;
+    this.vendor = db.vendor();
+    this.leases = new Leases(db, "watch_repos", "next_check_at <= " + vendor.now(), "next_check_at");
+  }
+
+  /**
+   * Makes the table hold the configured repositories: new ones are added (pin "", auto_deploy on, checked at
+   * once), known ones get the configured registry/job/tasks/policy (their state stays), configured ones no
+   * longer in the configuration are removed. Repositories added through the API are left alone.
+   */
+  public Future<Void> syncConfigured(List<WatchedRepoSettings> configured) {
+    return db.inTransaction(conn -> {
+      Future<?> chain = Future.succeededFuture();
+      for (WatchedRepoSettings r : configured) {
+        chain = chain.compose(v -> insert(conn, r.name(), r.registry(), r.repository(), r.job(), r.tasks(), r.policy(),
+                "config"))
+            .compose(inserted -> conn.preparedQuery(vendor.sql("UPDATE watch_repos SET registry = ?, repository = ?,"
+                    + " nomad_job = ?, nomad_tasks = ?, policy = ?, source = 'config' WHERE id = ?"))
+                .execute(Tuple.of(r.registry(), r.repository(), r.job(), new JsonArray(r.tasks()).encode(), r.policy(),
+                    r.name())));
+      }
+      List<String> names = configured.stream().map(WatchedRepoSettings::name).toList();
+      String keep = names.isEmpty() ? "" : " AND id NOT IN (" + String.join(",", Collections.nCopies(names.size(), "?"))
+          + ")";
+      return chain.compose(v -> conn.preparedQuery(vendor.sql("DELETE FROM watch_repos WHERE source = 'config'" + keep))
+          .execute(Tuple.from(names))).mapEmpty();
+    });
+  }
+
+  /** Adds a repository from the API; false when the name is already watched. */
+  public Future<Boolean> add(String name, String registry, String repository, String job, List<String> tasks,
+                             String policy) {
+    return insert(db.pool(), name, registry, repository, job, tasks, policy, "api");
+  }
+
+  private Future<Boolean> insert(SqlClient client, String name, String registry, String repository, String job,
+                                 List<String> tasks, String policy, String source) {
+    String columns = "(id, registry, repository, nomad_job, nomad_tasks, policy, source, pinned_tag, auto_deploy,"
+        + " seen_tags, next_check_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, '[]', " + vendor.now() + ", "
+        + vendor.now() + ")";
+    String sql = vendor == Vendor.POSTGRESQL ? "INSERT INTO watch_repos " + columns + " ON CONFLICT (id) DO NOTHING"
+        : "INSERT IGNORE INTO watch_repos " + columns;
+    return client.preparedQuery(vendor.sql(sql))
+        .execute(Tuple.of(name, registry, repository, job, new JsonArray(tasks).encode(), policy, source, true))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  public Future<Boolean> remove(String name) {
+    return update("DELETE FROM watch_repos WHERE id = ?", Tuple.of(name));
+  }
+
+  public Future<Optional<WatchedRepo>> get(String name) {
+    return db.pool().preparedQuery(vendor.sql("SELECT " + COLUMNS + " FROM watch_repos WHERE id = ?"))
+        .execute(Tuple.of(name)).map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(map(rows.iterator().next())));
+  }
+
+  public Future<List<WatchedRepo>> list() {
+    return db.pool().query("SELECT " + COLUMNS + " FROM watch_repos ORDER BY id").execute().map(this::mapAll);
+  }
+
+  /** Claims due repositories (next_check_at passed) for one check each. */
+  public Future<List<WatchedRepo>> claimDue(String owner, Duration ttl, int limit) {
+    return leases.claim(owner, ttl, limit).compose(ids -> {
+      if (ids.isEmpty()) {
+        return Future.succeededFuture(List.of());
+      }
+      String in = String.join(",", Collections.nCopies(ids.size(), "?"));
+      return db.pool().preparedQuery(vendor.sql("SELECT " + COLUMNS + " FROM watch_repos WHERE id IN (" + in + ")"))
+          .execute(Tuple.from(ids)).map(this::mapAll);
+    });
+  }
+
+  /**
+   * Records a check and gives the row back until {@code nextCheckIn}. With {@code baseline}, a repository
+   * that never had a deployed state takes the observed one (the first check after it is added).
+   */
+  public Future<Void> recordCheck(String name, String owner, List<String> tags, String tag, String digest,
+                                  String error, boolean baseline, Duration nextCheckIn) {
+    // digest first: MySQL assigns left to right and would see the new deployed_tag
+    String base = baseline ? ", deployed_digest = CASE WHEN deployed_tag IS NULL THEN ? ELSE deployed_digest END,"
+        + " deployed_tag = COALESCE(deployed_tag, ?)" : "";
+    Tuple params = Tuple.of(new JsonArray(tags).encode(), tag, digest, error);
+    if (baseline) {
+      params.addString(digest).addString(tag);
+    }
+    params.addLong(nextCheckIn.toMillis()).addString(name).addString(owner);
+    return db.pool().preparedQuery(vendor.sql("UPDATE watch_repos SET seen_tags = ?, seen_tag = ?, seen_digest = ?,"
+            + " last_error = ?, checks = checks + 1, checked_at = " + vendor.now() + base + ", next_check_at = "
+            + vendor.nowPlusMillisParam() + ", lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?"))
+        .execute(params).mapEmpty();
+  }
+
+  /** Gives a claimed row back without a check (the check failed before it could be recorded). */
+  public Future<Void> postpone(String name, String owner, String error, Duration nextCheckIn) {
+    return db.pool().preparedQuery(vendor.sql("UPDATE watch_repos SET last_error = ?, next_check_at = "
+            + vendor.nowPlusMillisParam() + ", lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?"))
+        .execute(Tuple.of(error, nextCheckIn.toMillis(), name, owner)).mapEmpty();
+  }
+
+  /** Makes the repository due now (webhook push, toggles, new watch). */
+  public Future<Boolean> checkNow(String name) {
+    return update("UPDATE watch_repos SET next_check_at = " + vendor.now() + " WHERE id = ?", Tuple.of(name));
+  }
+
+  /** Makes every watch of this image due now; how many there were. */
+  public Future<Integer> checkNow(String registry, String repository) {
+    return db.pool().preparedQuery(vendor.sql("UPDATE watch_repos SET next_check_at = " + vendor.now()
+            + " WHERE registry = ? AND repository = ?")).execute(Tuple.of(registry, repository))
+        .map(RowSet::rowCount);
+  }
+
+  public Future<Boolean> setAutoDeploy(String name, boolean on) {
+    return update("UPDATE watch_repos SET auto_deploy = ? WHERE id = ?", Tuple.of(on, name));
+  }
+
+  public Future<Boolean> setPinnedTag(String name, String tag) {
+    return update("UPDATE watch_repos SET pinned_tag = ? WHERE id = ?", Tuple.of(tag, name));
+  }
+
+  /** A deployment of tag@digest succeeded: it is the deployed state, and failures are forgotten. */
+  public Future<Void> deployed(String name, String tag, String digest) {
+    return update("UPDATE watch_repos SET deployed_tag = ?, deployed_digest = ?, failures = 0, failed_target = NULL,"
+        + " retry_after = NULL WHERE id = ?", Tuple.of(tag, digest, name)).mapEmpty();
+  }
+
+  /** A deployment of {@code target} failed: it is retried automatically after {@code backoff}. */
+  public Future<Void> failed(String name, String target, Duration backoff) {
+    return update("UPDATE watch_repos SET failures = failures + 1, failed_target = ?, retry_after = "
+        + vendor.nowPlusMillisParam() + " WHERE id = ?", Tuple.of(target, backoff.toMillis(), name)).mapEmpty();
+  }
+
+  private Future<Boolean> update(String sql, Tuple params) {
+    return db.pool().preparedQuery(vendor.sql(sql)).execute(params).map(rows -> rows.rowCount() >= 1);
+  }
+
+  private List<WatchedRepo> mapAll(RowSet<Row> rows) {
+    List<WatchedRepo> out = new ArrayList<>();
+    rows.forEach(row -> out.add(map(row)));
+    return out;
+  }
+
+  private WatchedRepo map(Row row) {
+    List<String> tasks = new ArrayList<>();
+    new JsonArray(row.getString("nomad_tasks")).forEach(t -> tasks.add(String.valueOf(t)));
+    List<String> seen = new ArrayList<>();
+    new JsonArray(row.getString("seen_tags")).forEach(t -> seen.add(String.valueOf(t)));
+    return new WatchedRepo(row.getString("id"), row.getString("registry"), row.getString("repository"),
+        row.getString("nomad_job"), List.copyOf(tasks), row.getString("policy"), row.getString("source"),
+        row.getString("pinned_tag"), vendor.bool(row, "auto_deploy"), List.copyOf(seen), row.getString("seen_tag"),
+        row.getString("seen_digest"), row.getString("deployed_tag"), row.getString("deployed_digest"),
+        row.getInteger("failures"), row.getString("failed_target"), vendor.instant(row, "retry_after"),
+        row.getLong("checks"), vendor.instant(row, "checked_at"), row.getString("last_error"));
+  }
+}

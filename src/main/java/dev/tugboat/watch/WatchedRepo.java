@@ -1,0 +1,48 @@
+package dev.tugboat.watch;
+
+import dev.tugboat.registry.Repository;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A watched repository and its state. {@code deployedTag}/{@code deployedDigest} are what the last successful
+ * deployment put into Nomad (or the baseline of the first check): decisions compare with them, not with what
+ * the registry looked like at the previous check.
+ */
+public record WatchedRepo(String name, String registry, String repository, String job, List<String> tasks,
+                          String policy, String source, String pinnedTag, boolean autoDeploy, List<String> seenTags,
+                          String seenTag, String seenDigest, String deployedTag, String deployedDigest, int failures,
+                          String failedTarget, Instant retryAfter, long checks, Instant checkedAt, String lastError) {
+
+  public Repository repo() {
+    return new Repository(registry, repository);
+  }
+
+  public TagPolicy tagPolicy() {
+    return TagPolicy.parse(policy);
+  }
+
+  /** The image reference Nomad gets, as registrywatcher wrote it: {@code domain/prefix/repo:tag}. */
+  public String image(String tag) {
+    return registry + "/" + repository + ":" + tag;
+  }
+
+  /** The seed's {@code pinned_tag_value}: the pin, else the policy's newest among the last seen tags. */
+  public String effectiveTag() {
+    return !pinnedTag.isEmpty() ? pinnedTag : tagPolicy().newest(seenTags).orElse("");
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject().put("name", name).put("registry", registry).put("repository", repository)
+        .put("job", job).put("tasks", new JsonArray(tasks)).put("policy", policy).put("source", source)
+        .put("pinned_tag", pinnedTag).put("pinned_tag_value", effectiveTag()).put("auto_deploy", autoDeploy)
+        .put("tags", new JsonArray(Tags.visible(seenTags)))
+        .put("seen", new JsonObject().put("tag", seenTag).put("digest", seenDigest))
+        .put("deployed", new JsonObject().put("tag", deployedTag).put("digest", deployedDigest))
+        .put("failures", failures).put("retry_after", retryAfter == null ? null : retryAfter.toString())
+        .put("checks", checks).put("checked_at", checkedAt == null ? null : checkedAt.toString())
+        .put("last_error", lastError);
+  }
+}

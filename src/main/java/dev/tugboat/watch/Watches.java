@@ -1,0 +1,60 @@
+package dev.tugboat.watch;
+
+import dev.tugboat.api.ApiError;
+import dev.tugboat.bus.Addresses;
+import dev.tugboat.deploy.Deployment;
+import dev.tugboat.deploy.Notice;
+import dev.tugboat.deploy.Notifier;
+import dev.tugboat.registry.Descriptor;
+import dev.tugboat.registry.RegistryClient;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import java.util.List;
+
+/** What the watch routes ask of the capability: live tags, toggles, manual deployments, new watches. */
+public final class Watches {
+  private final WatchStore store;
+  private final DeployRequests requests;
+  private final RegistryClient registry;
+  private final Notifier notifier;
+  private final EventBus bus;
+
+  public Watches(WatchStore store, DeployRequests requests, RegistryClient registry, Notifier notifier, EventBus bus) {
+    this.store = store;
+    this.requests = requests;
+    this.registry = registry;
+    this.notifier = notifier;
+    this.bus = bus;
+  }
+
+  public WatchStore store() {
+    return store;
+  }
+
+  /** The registry's tags now (registrywatcher validated pins against a live list, not its cache). */
+  public Future<List<String>> liveTags(WatchedRepo repo) {
+    return registry.tags(repo.repo());
+  }
+
+  /** Turns auto_deploy on or off and notifies; turned on, the watch is checked at once so pending changes deploy. */
+  public Future<Void> setAutoDeploy(WatchedRepo repo, boolean on) {
+    return store.setAutoDeploy(repo.name(), on)
+        .compose(v -> on ? store.checkNow(repo.name()).map(x -> {
+          checkSoon();
+          return (Void) null;
+        }) : Future.succeededFuture())
+        .compose(v -> notifier.send(Notice.autoDeploy(repo.name(), on)));
+  }
+
+  /** Queues a manual deployment of {@code tag} at its current digest (manual deploys ignore auto_deploy). */
+  public Future<Deployment> deploy(WatchedRepo repo, String tag) {
+    return registry.headManifest(repo.repo(), tag)
+        .compose(d -> d.map(Descriptor::digest).map(digest -> requests.request(repo, tag, digest, "manual"))
+            .orElseGet(() -> Future.failedFuture(ApiError.notFound("tag " + tag + " vanished from " + repo.repo()))));
+  }
+
+  /** Wakes the watchers (a new watch, or one made due). */
+  public void checkSoon() {
+    bus.publish(Addresses.WATCH_WAKE, null);
+  }
+}

@@ -1,0 +1,106 @@
+package dev.tugboat.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The watch.* and deploy.* keys: defaults, validation naming the key, registrywatcher's environment variables. */
+class WatchSettingsTest {
+  static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    vertx.close().await();
+  }
+
+  static Settings load(Map<String, String> env, Map<String, String> sets) {
+    return new ConfigLoader(null, env, sets).load(vertx).await();
+  }
+
+  static ConfigException rejected(Map<String, String> sets) {
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> load(Map.of(), sets));
+    assertThat(e).as("expected ConfigException").isNotNull();
+    return e;
+  }
+
+  static String repos(JsonObject... repos) {
+    JsonArray list = new JsonArray();
+    for (JsonObject r : repos) {
+      list.add(r);
+    }
+    return list.encode();
+  }
+
+  static JsonObject repo() {
+    return new JsonObject().put("registry", "r.example:5000").put("repository", "team/app").put("job", "app")
+        .put("tasks", new JsonArray().add("app"));
+  }
+
+  @Test
+  @DisplayName("defaults: 59s polls, 20m deploy timeout, Nomad on 127.0.0.1:4646, no notifications, not a dry run")
+  void defaults() {
+    Settings s = load(Map.of(), Map.of());
+    assertThat(s.watch().pollInterval()).isEqualTo(Duration.ofSeconds(59));
+    assertThat(s.watch().repos()).isEmpty();
+    assertThat(s.deploy().timeout()).isEqualTo(Duration.ofMinutes(20));
+    assertThat(s.deploy().dryRun()).isFalse();
+    assertThat(s.deploy().nomad().address()).isEqualTo("http://127.0.0.1:4646");
+    assertThat(s.deploy().notifications().slackUrl()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("NOMAD_ADDR, NOMAD_TOKEN, VAULT_TOKEN and DEBUG (any value but a false one) are honoured; secrets not in toString")
+  void seedEnvironment() {
+    Settings s = load(Map.of("NOMAD_ADDR", "https://nomad:4646", "NOMAD_TOKEN", "tok-1", "VAULT_TOKEN", "vault-1",
+        "DEBUG", "anything"), Map.of());
+    assertThat(s.deploy().nomad().address()).isEqualTo("https://nomad:4646");
+    assertThat(s.deploy().nomad().token()).isEqualTo("tok-1");
+    assertThat(s.deploy().nomad().vaultToken()).isEqualTo("vault-1");
+    assertThat(s.deploy().dryRun()).isTrue();
+    assertThat(s.deploy().toString()).doesNotContain("tok-1").doesNotContain("vault-1");
+    assertThat(load(Map.of("DEBUG", "false"), Map.of()).deploy().dryRun()).isFalse();
+  }
+
+  @Test
+  @DisplayName("watch.repos: name defaults to the repository, policy to release; JSON list from --set/env")
+  void watchedRepos() {
+    Settings s = load(Map.of("TUGBOAT_WATCH_REPOS", repos(repo())), Map.of());
+    assertThat(s.watch().repos()).containsExactly(new Settings.WatchedRepoSettings("team/app", "r.example:5000",
+        "team/app", "app", List.of("app"), "release"));
+  }
+
+  @Test
+  @DisplayName("invalid watch/deploy settings are refused naming the key")
+  void invalid() {
+    assertThat(rejected(Map.of("watch.repos", repos(repo().put("policy", "newest")))).key())
+        .isEqualTo("watch.repos[0].policy");
+    assertThat(rejected(Map.of("watch.repos", repos(repo().put("tasks", new JsonArray())))).key())
+        .isEqualTo("watch.repos[0].tasks");
+    assertThat(rejected(Map.of("watch.repos", repos(repo().put("nomad_job_name", "x")))).key())
+        .isEqualTo("watch.repos[0].nomad_job_name");
+    JsonObject noJob = repo();
+    noJob.remove("job");
+    assertThat(rejected(Map.of("watch.repos", repos(noJob))).key()).isEqualTo("watch.repos[0].job");
+    assertThat(rejected(Map.of("watch.repos", repos(repo(), repo()))).key()).isEqualTo("watch.repos[1].name");
+    assertThat(rejected(Map.of("watch.pollInterval", "soon")).key()).isEqualTo("watch.pollInterval");
+    assertThat(rejected(Map.of("deploy.nomad.address", "nomad:4646")).key()).isEqualTo("deploy.nomad.address");
+    ConfigException slack = rejected(Map.of("deploy.notify.slackUrl", "hooks.slack.com/secret-path"));
+    assertThat(slack.key()).isEqualTo("deploy.notify.slackUrl");
+    assertThat(slack.getMessage()).doesNotContain("secret-path");
+  }
+}
