@@ -215,7 +215,15 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
       if (taskNames.isEmpty()) {
         throw new ConfigException(prefix + ".tasks", "name at least one Nomad task");
       }
-      repos.add(new WatchedRepoSettings(name, text(r, prefix + ".registry", "registry", false), repository,
+      // normalised as the inventory records pushes (docker.io/library/nginx), so a push wakes its watch
+      dev.tugboat.registry.Repository target;
+      try {
+        target = dev.tugboat.registry.Repository.on(text(r, prefix + ".registry", "registry", false), repository);
+      } catch (dev.tugboat.registry.InvalidReferenceException e) {
+        throw new ConfigException(prefix + (e.getMessage().contains("registry host") ? ".registry" : ".repository"),
+            e.getMessage());
+      }
+      repos.add(new WatchedRepoSettings(name, target.registry(), target.name(),
           text(r, prefix + ".job", "job", false), List.copyOf(taskNames), policy));
     }
     return new Watch(duration(w, "watch.pollInterval", "pollInterval"), List.copyOf(repos));

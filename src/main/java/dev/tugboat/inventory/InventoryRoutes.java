@@ -12,7 +12,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -121,28 +123,24 @@ public final class InventoryRoutes {
   private void layers(RoutingContext ctx) {
     ImageReference ref = reference(ctx);
     find(ref).compose(image -> platform(ctx, image).compose(p -> store.layers(image.id(), p.manifestDigest())))
-        .compose(digests -> {
-          List<Future<JsonObject>> layers = new ArrayList<>();
-          digests.forEach(digest -> layers.add(layerJson(digest)));
-          return Future.all(layers).map(all -> {
-            JsonArray out = new JsonArray();
-            layers.forEach(f -> out.add(f.result()));
-            return out;
-          });
-        })
+        .compose(this::layersJson)
         .onSuccess(json -> cached(ctx).json(json))
         .onFailure(ctx::fail);
   }
 
-  /** imagespy's Layer JSON: {digest, source_images: [Image]}. */
-  private Future<JsonObject> layerJson(String digest) {
-    return store.sourceImages(digest).compose(sources -> {
-      List<Future<JsonObject>> images = new ArrayList<>();
-      sources.forEach(s -> images.add(imageJson(s, null)));
-      return Future.all(images).map(all -> {
+  /** imagespy's Layer JSON, {digest, source_images: [Image]}, for each layer in order; each image rendered once. */
+  private Future<JsonArray> layersJson(List<String> digests) {
+    return store.sourceImages(digests).compose(sources -> {
+      Map<String, Future<JsonObject>> rendered = new LinkedHashMap<>();
+      sources.values().forEach(images -> images.forEach(i -> rendered.computeIfAbsent(i.id(), id -> imageJson(i, null))));
+      return Future.all(List.copyOf(rendered.values())).map(all -> {
         JsonArray out = new JsonArray();
-        images.forEach(f -> out.add(f.result()));
-        return new JsonObject().put("digest", digest).put("source_images", out);
+        for (String digest : digests) {
+          JsonArray images = new JsonArray();
+          sources.getOrDefault(digest, List.of()).forEach(i -> images.add(rendered.get(i.id()).result()));
+          out.add(new JsonObject().put("digest", digest).put("source_images", images));
+        }
+        return out;
       });
     });
   }
@@ -167,8 +165,8 @@ public final class InventoryRoutes {
       if (!known) {
         throw ApiError.notFound("no layer " + digest + " in the inventory");
       }
-      return layerJson(digest);
-    }).onSuccess(json -> cached(ctx).json(json)).onFailure(ctx::fail);
+      return layersJson(List.of(digest));
+    }).onSuccess(json -> cached(ctx).json(json.getJsonObject(0))).onFailure(ctx::fail);
   }
 
   private void list(RoutingContext ctx) {

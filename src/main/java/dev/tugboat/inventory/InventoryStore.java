@@ -193,24 +193,41 @@ public final class InventoryStore {
   }
 
   /**
-   * The images a layer comes from: among the platforms holding it, those with the fewest layers
-   * (the base image that introduced it), as imagespy defined "source images".
+   * The images each layer comes from: among the platforms holding it, those with the fewest layers (the base
+   * image that introduced it), as imagespy defined "source images". Two queries for any number of layers;
+   * the map keeps the order of {@code layerDigests}.
    */
-  public Future<List<StoredImage>> sourceImages(String layerDigest) {
-    String sql = "SELECT p.image_id, p.layer_count FROM inventory_layers l JOIN inventory_platforms p"
-        + " ON p.image_id = l.image_id AND p.manifest_digest = l.manifest_digest WHERE l.digest = ?";
-    return db.pool().preparedQuery(vendor.sql(sql)).execute(Tuple.of(layerDigest)).compose(rows -> {
-      int fewest = Integer.MAX_VALUE;
+  public Future<Map<String, List<StoredImage>>> sourceImages(List<String> layerDigests) {
+    if (layerDigests.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    Set<String> unique = new LinkedHashSet<>(layerDigests);
+    String sql = "SELECT l.digest, p.image_id, p.layer_count FROM inventory_layers l JOIN inventory_platforms p"
+        + " ON p.image_id = l.image_id AND p.manifest_digest = l.manifest_digest WHERE l.digest IN ("
+        + String.join(",", Collections.nCopies(unique.size(), "?")) + ")";
+    return db.pool().preparedQuery(vendor.sql(sql)).execute(Tuple.from(List.copyOf(unique))).compose(rows -> {
+      Map<String, Integer> fewest = new LinkedHashMap<>();
       for (Row r : rows) {
-        fewest = Math.min(fewest, r.getInteger("layer_count"));
+        fewest.merge(r.getString("digest"), r.getInteger("layer_count"), Math::min);
       }
-      Set<String> ids = new LinkedHashSet<>();
+      Map<String, Set<String>> sources = new LinkedHashMap<>();
       for (Row r : rows) {
-        if (r.getInteger("layer_count") == fewest) {
-          ids.add(r.getString("image_id"));
+        if (r.getInteger("layer_count").equals(fewest.get(r.getString("digest")))) {
+          sources.computeIfAbsent(r.getString("digest"), d -> new LinkedHashSet<>()).add(r.getString("image_id"));
         }
       }
-      return byIds(ids);
+      Set<String> ids = new LinkedHashSet<>();
+      sources.values().forEach(ids::addAll);
+      return byIds(ids).map(images -> {
+        Map<String, StoredImage> byId = new LinkedHashMap<>();
+        images.forEach(image -> byId.put(image.id(), image));
+        Map<String, List<StoredImage>> out = new LinkedHashMap<>();
+        for (String digest : unique) {
+          // byIds orders by registry, repository, digest: keep that order within a layer
+          out.put(digest, images.stream().filter(i -> sources.getOrDefault(digest, Set.of()).contains(i.id())).toList());
+        }
+        return out;
+      });
     });
   }
 

@@ -59,6 +59,35 @@ public record ImageReference(String registry, String repository, String tag, Str
     return new ImageReference(registry, rest, tag, digest);
   }
 
+  /**
+   * A repository on an explicitly named registry, as watch configurations give it: {@code registry} may carry a
+   * path prefix (registrywatcher's {@code domain/prefix}) and may be a single-label host, which {@link #parse}
+   * would read as a Docker Hub namespace. Docker Hub names are normalised as in {@link #parse}.
+   */
+  public static ImageReference onRegistry(String registry, String repository) {
+    if (registry == null || registry.isBlank()) {
+      throw new InvalidReferenceException("registry host is empty");
+    }
+    String host = registry.trim();
+    String path = repository == null ? "" : repository.trim();
+    int slash = host.indexOf('/');
+    if (slash >= 0) {
+      path = host.substring(slash + 1) + "/" + path;
+      host = host.substring(0, slash);
+    }
+    if (!HOST.matcher(host).matches() || port(host) > 65535) {
+      throw new InvalidReferenceException("invalid registry host '" + host + "'");
+    }
+    if (host.equals("index.docker.io") || host.equals(DOCKER_HUB_API)) {
+      host = DOCKER_HUB;
+    }
+    if (host.equals(DOCKER_HUB) && !path.contains("/")) {
+      path = "library/" + path;
+    }
+    requireRepository(path, registry + "/" + repository);
+    return new ImageReference(host, path, null, null);
+  }
+
   private static int port(String host) {
     int colon = host.lastIndexOf(':');
     return colon < 0 || host.endsWith("]") ? 0 : Integer.parseInt(host.substring(colon + 1));

@@ -16,6 +16,11 @@ public record Repository(String registry, String name) {
     return of(ref);
   }
 
+  /** {@code name} on the registry {@code host} (which may carry a path prefix); see {@link ImageReference#onRegistry}. */
+  public static Repository on(String host, String name) {
+    return of(ImageReference.onRegistry(host, name));
+  }
+
   @Override
   public String toString() {
     return registry + "/" + name;

@@ -4,6 +4,8 @@ import dev.tugboat.api.ApiError;
 import dev.tugboat.api.TokenAuth;
 import dev.tugboat.deploy.Deployment;
 import dev.tugboat.deploy.DeploymentStore;
+import dev.tugboat.registry.InvalidReferenceException;
+import dev.tugboat.registry.Repository;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
@@ -199,7 +201,9 @@ public final class WatchRoutes {
         message(ctx, 200, "pinned_tag is already ");
         return;
       }
-      store.setAutoDeploy(name, true).compose(v -> store.setPinnedTag(name, ""))
+      // turned on as POST /tags/{repo} would (notified), then the pin cleared and the newest release deployed
+      Future<Void> autoOn = repo.autoDeploy() ? Future.succeededFuture() : watches.setAutoDeploy(repo, true);
+      autoOn.compose(v -> store.setPinnedTag(name, ""))
           .compose(v -> watches.liveTags(repo))
           .onSuccess(tags -> deployNow(ctx, repo, "", tags))
           .onFailure(failure -> message(ctx, 400, "Error: Failed to update pinned tag, " + failure.getMessage()));
@@ -253,7 +257,13 @@ public final class WatchRoutes {
       }
       tasks.add(t.trim());
     }
-    store.add(name, registryHost, repository, job, tasks, policy).compose(added -> {
+    Repository target;
+    try {
+      target = Repository.on(registryHost, repository);
+    } catch (InvalidReferenceException e) {
+      throw ApiError.invalid(e.getMessage().contains("registry host") ? "registry" : "repository", e.getMessage());
+    }
+    store.add(name, target.registry(), target.name(), job, tasks, policy).compose(added -> {
       if (!added) {
         return Future.failedFuture(new ApiError(409, "conflict", "'" + name + "' is already watched", "name"));
       }

@@ -82,6 +82,11 @@ class WatchSettingsTest {
     Settings s = load(Map.of("TUGBOAT_WATCH_REPOS", repos(repo())), Map.of());
     assertThat(s.watch().repos()).containsExactly(new Settings.WatchedRepoSettings("team/app", "r.example:5000",
         "team/app", "app", List.of("app"), "release"));
+    // stored as the inventory records pushes, so a push to docker.io/library/nginx wakes the watch named nginx
+    Settings hub = load(Map.of(), Map.of("watch.repos", repos(repo().put("registry", "index.docker.io")
+        .put("repository", "nginx"))));
+    assertThat(hub.watch().repos()).containsExactly(new Settings.WatchedRepoSettings("nginx", "docker.io",
+        "library/nginx", "app", List.of("app"), "release"));
   }
 
   @Test
@@ -97,6 +102,10 @@ class WatchSettingsTest {
     noJob.remove("job");
     assertThat(rejected(Map.of("watch.repos", repos(noJob))).key()).isEqualTo("watch.repos[0].job");
     assertThat(rejected(Map.of("watch.repos", repos(repo(), repo()))).key()).isEqualTo("watch.repos[1].name");
+    assertThat(rejected(Map.of("watch.repos", repos(repo().put("repository", "Team/App")))).key())
+        .isEqualTo("watch.repos[0].repository");
+    assertThat(rejected(Map.of("watch.repos", repos(repo().put("registry", "r example")))).key())
+        .isEqualTo("watch.repos[0].registry");
     assertThat(rejected(Map.of("watch.pollInterval", "soon")).key()).isEqualTo("watch.pollInterval");
     assertThat(rejected(Map.of("deploy.nomad.address", "nomad:4646")).key()).isEqualTo("deploy.nomad.address");
     ConfigException slack = rejected(Map.of("deploy.notify.slackUrl", "hooks.slack.com/secret-path"));

@@ -187,4 +187,21 @@ class ImageReferenceTest {
     assertThatThrownBy(() -> ImageReference.requireDigest("sha256:abc"))
         .isInstanceOf(InvalidReferenceException.class).hasMessageContaining("sha256:abc");
   }
+
+  @Test
+  @org.junit.jupiter.api.DisplayName("onRegistry: explicit host (single label, prefix, port), Docker Hub aliases normalised")
+  void onRegistry() {
+    assertThat(Repository.on("docker.io", "nginx")).isEqualTo(new Repository("docker.io", "library/nginx"));
+    assertThat(Repository.on("index.docker.io", "library/nginx")).isEqualTo(new Repository("docker.io", "library/nginx"));
+    assertThat(Repository.on("registry-1.docker.io", "acme/app")).isEqualTo(new Repository("docker.io", "acme/app"));
+    assertThat(Repository.on("registry", "app")).isEqualTo(new Repository("registry", "app"));
+    assertThat(Repository.on("127.0.0.1:5000", "team/app")).isEqualTo(new Repository("127.0.0.1:5000", "team/app"));
+    assertThat(Repository.on("quay.io/acme", "app")).isEqualTo(new Repository("quay.io", "acme/app"));
+    assertThatThrownBy(() -> Repository.on("docker.io", "Nginx")).isInstanceOf(InvalidReferenceException.class)
+        .hasMessageContaining("Nginx");
+    assertThatThrownBy(() -> Repository.on("bad host", "app")).isInstanceOf(InvalidReferenceException.class)
+        .hasMessageContaining("bad host");
+    assertThatThrownBy(() -> Repository.on("", "app")).isInstanceOf(InvalidReferenceException.class);
+    assertThatThrownBy(() -> Repository.on("host:99999", "app")).isInstanceOf(InvalidReferenceException.class);
+  }
 }

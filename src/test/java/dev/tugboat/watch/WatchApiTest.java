@@ -172,6 +172,17 @@ class WatchApiTest {
     }
     HttpResponse<String> badPolicy = post("/api/v1/watches", body.copy().put("policy", "semver:>=1.two").encode());
     assertThat(json(badPolicy).getJsonObject("error").getString("field")).isEqualTo("policy");
+    HttpResponse<String> badRepository = post("/api/v1/watches", body.copy().put("repository", "Api/Other").encode());
+    assertThat(json(badRepository).getJsonObject("error").getString("field")).isEqualTo("repository");
+    HttpResponse<String> badHost = post("/api/v1/watches", body.copy().put("registry", "no such host").encode());
+    assertThat(json(badHost).getJsonObject("error").getString("field")).isEqualTo("registry");
+    // Docker Hub names are stored as the inventory records pushes
+    HttpResponse<String> hub = post("/api/v1/watches", body.copy().put("name", "hub-nginx")
+        .put("registry", "index.docker.io").put("repository", "nginx").encode());
+    assertThat(hub.statusCode()).isEqualTo(201);
+    assertThat(json(hub).getString("registry")).isEqualTo("docker.io");
+    assertThat(json(hub).getString("repository")).isEqualTo("library/nginx");
+    assertThat(server.send("DELETE", "/api/v1/watches/hub-nginx", null, TOKEN).statusCode()).isEqualTo(204);
     assertThat(post("/api/v1/watches", body.encode()).statusCode()).isEqualTo(201);
     assertThat(post("/api/v1/watches", body.encode()).statusCode()).isEqualTo(409);
 
