@@ -2,6 +2,7 @@ package dev.tugboat.db;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.mysqlclient.MySQLBatchException;
 import io.vertx.sqlclient.DatabaseException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
@@ -37,7 +38,14 @@ public record Database(Pool pool, Vendor vendor, DbUrl url) {
         : Future.failedFuture(failure));
   }
 
+  /**
+   * Serialization failures and deadlocks (40001, 40P01; MySQL's 1213 is 40001). A MySQL batch reports them per
+   * row inside a {@code MySQLBatchException} (typical: gap-lock deadlocks of two batch inserts), so look there too.
+   */
   static boolean retryable(Throwable failure) {
+    if (failure instanceof MySQLBatchException batch) {
+      return batch.getIterationError().values().stream().anyMatch(Database::retryable);
+    }
     return failure instanceof DatabaseException e
         && ("40001".equals(e.getSqlState()) || "40P01".equals(e.getSqlState()));
   }
