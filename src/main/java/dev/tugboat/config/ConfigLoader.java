@@ -31,6 +31,8 @@ public final class ConfigLoader {
       "KEYFILE", "http.tlsKey",
       "NOMAD_ADDR", "deploy.nomad.address",
       "NOMAD_TOKEN", "deploy.nomad.token",
+      "NOMAD_NAMESPACE", "deploy.nomad.namespace",
+      "NOMAD_REGION", "deploy.nomad.region",
       "VAULT_TOKEN", "deploy.nomad.vaultToken",
       "DEBUG", "deploy.dryRun");
 

@@ -78,12 +78,16 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
                                     String policy) {}
 
   /** The deployer. Tokens and webhook URLs are secrets: never logged, never answered. */
-  public record Deploy(boolean dryRun, Duration timeout, Duration retryBackoff, Nomad nomad, Notify notifications) {}
+  public record Deploy(boolean dryRun, Duration timeout, Duration retryBackoff, Duration leaseTtl, Nomad nomad,
+                       Notify notifications) {}
 
-  public record Nomad(String address, String token, String vaultToken, Duration blockingWait) {
+  /** {@code namespace} and {@code region} are empty when Nomad's defaults apply (no query parameter sent). */
+  public record Nomad(String address, String token, String vaultToken, Duration blockingWait, String namespace,
+                      String region) {
     @Override
     public String toString() {
-      return "Nomad[address=" + address + ", token=<redacted>, vaultToken=<redacted>, wait=" + blockingWait + "]";
+      return "Nomad[address=" + address + ", token=<redacted>, vaultToken=<redacted>, wait=" + blockingWait
+          + ", namespace=" + namespace + ", region=" + region + "]";
     }
   }
 
@@ -236,13 +240,29 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
     if (!address.startsWith("http://") && !address.startsWith("https://")) {
       throw new ConfigException("deploy.nomad.address", "expected an http:// or https:// URL, got '" + address + "'");
     }
+    Duration lease = duration(d, "deploy.leaseTtl", "leaseTtl");
+    if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigException("deploy.leaseTtl", "must be at least 1s");
+    }
     return new Deploy(
         bool(d, "deploy.dryRun", "dryRun"),
         duration(d, "deploy.timeout", "timeout"),
         duration(d, "deploy.retryBackoff", "retryBackoff"),
+        lease,
         new Nomad(address, text(nomad, "deploy.nomad.token", "token", true),
-            text(nomad, "deploy.nomad.vaultToken", "vaultToken", true), duration(nomad, "deploy.nomad.wait", "wait")),
+            text(nomad, "deploy.nomad.vaultToken", "vaultToken", true), duration(nomad, "deploy.nomad.wait", "wait"),
+            nomadName(nomad, "deploy.nomad.namespace", "namespace"), nomadName(nomad, "deploy.nomad.region", "region")),
         new Notify(url(notify, "deploy.notify.slackUrl", "slackUrl"), url(notify, "deploy.notify.webhookUrl", "webhookUrl")));
+  }
+
+  /** A Nomad namespace or region name (letters, digits, '-', '_', '.'), or empty for Nomad's default. */
+  private static String nomadName(JsonObject section, String key, String name) {
+    String value = text(section, key, name, true).trim();
+    if (!value.matches("[A-Za-z0-9._-]{0,128}")) {
+      throw new ConfigException(key, "expected a Nomad " + name + " name (letters, digits, '-', '_', '.'), got '"
+          + value + "'");
+    }
+    return value;
   }
 
   private static String url(JsonObject section, String key, String name) {

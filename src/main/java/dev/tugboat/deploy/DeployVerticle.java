@@ -18,8 +18,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeployVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(DeployVerticle.class);
-  static final Duration LEASE = Duration.ofSeconds(60);
-  static final Duration RENEW = Duration.ofSeconds(20);
   static final Duration SWEEP = Duration.ofSeconds(2);
 
   private final DeploymentStore store;
@@ -27,12 +25,16 @@ public final class DeployVerticle extends VerticleBase {
   private final DeploymentListener listener;
   private final Notifier notifier;
   private final boolean dryRun;
+  private final Duration lease;
+  /** Set by stop: rollouts being followed are abandoned, not ended, and another node continues them. */
+  private volatile boolean stopping;
   private final String owner = "deployer-" + UUID.randomUUID();
   private final WakeUps wakeUps = new WakeUps(this::claim,
       failure -> LOG.warn("deployments: claim failed ({}); the sweep retries", failure.getMessage()));
 
   public DeployVerticle(DeploymentStore store, Deployer deployer, DeploymentListener listener, Notifier notifier,
-                        boolean dryRun) {
+                        boolean dryRun, Duration lease) {
+    this.lease = lease;
     this.store = store;
     this.deployer = deployer;
     this.listener = listener;
@@ -47,24 +49,25 @@ public final class DeployVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     return wakeUps.close();
   }
 
   /** Claims what is queued and starts each; they run on, each under its own lease. */
   private Future<?> claim() {
-    return store.claim(owner, LEASE, 8).onSuccess(claimed -> claimed.forEach(this::run));
+    return store.claim(owner, lease, 8).onSuccess(claimed -> claimed.forEach(this::run));
   }
 
   private void run(Deployment claimed) {
     String jobOwner = owner + "/" + claimed.id(); // per deployment, so two of one job on this node exclude each other too
-    store.lockJob(claimed.job(), jobOwner, LEASE).compose(locked -> {
+    store.lockJob(claimed.job(), jobOwner, lease).compose(locked -> {
       if (!locked) {
         LOG.debug("job {} is being deployed elsewhere; deployment {} waits", claimed.job(), claimed.id());
         return store.release(claimed.id(), owner).mapEmpty();
       }
       AtomicBoolean owned = new AtomicBoolean(true);
-      long renewal = vertx.setPeriodic(RENEW.toMillis(), id -> store.renew(claimed.id(), owner, LEASE)
-          .compose(ok -> ok ? store.renewJob(claimed.job(), jobOwner, LEASE) : Future.succeededFuture(false))
+      long renewal = vertx.setPeriodic(lease.toMillis() / 3, id -> store.renew(claimed.id(), owner, lease)
+          .compose(ok -> ok ? store.renewJob(claimed.job(), jobOwner, lease) : Future.succeededFuture(false))
           .onComplete(ok -> {
             if (ok.failed() || !ok.result()) {
               LOG.warn("deployment {}: lease lost; another node takes it over", claimed.id());
@@ -116,7 +119,7 @@ public final class DeployVerticle extends VerticleBase {
 
       @Override
       public boolean owned() {
-        return owned.get();
+        return owned.get() && !stopping;
       }
     };
   }

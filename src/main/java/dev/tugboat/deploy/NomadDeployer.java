@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  * mapped tasks, flips {@code Meta.restart} so a digest-only change still makes a new job version (other
  * Meta keys kept), registers with {@code EnforceIndex} (a concurrent change is re-read and re-applied), then
  * follows the evaluation and the deployment with blocking queries until final or {@code deploy.timeout}.
+ * Every call carries the configured {@code namespace}/{@code region} query parameters.
  */
 public final class NomadDeployer implements Deployer {
   private static final Logger LOG = LoggerFactory.getLogger(NomadDeployer.class);
@@ -59,12 +60,18 @@ public final class NomadDeployer implements Deployer {
       return d.nomadDeploymentId() != null ? followDeployment(d, d.nomadDeploymentId(), deadline, tracker)
           : followEvaluation(d, evalId, deadline, tracker);
     }).recover(failure -> {
+      if (!tracker.owned()) { // stopping or lease lost: whoever holds the row next decides how it ends
+        LOG.info("deployment {} of {} abandoned here ({}); the next holder continues it", d.id(), d.image(),
+            failure.getMessage());
+        return Future.succeededFuture(null);
+      }
       if (failure instanceof Unmapped unmapped) {
         return Future.succeededFuture(new Result(Deployment.State.FAILED, unmapped.getMessage(),
             Notice.unmapped(d.repo(), d.job(), String.join(", ", d.tasks()))));
       }
-      LOG.warn("deployment {} of {} to job {} failed: {}", d.id(), d.image(), d.job(), failure.getMessage());
-      return Future.succeededFuture(new Result(Deployment.State.FAILED, failure.getMessage(),
+      String reason = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+      LOG.warn("deployment {} of {} to job {} failed: {}", d.id(), d.image(), d.job(), reason);
+      return Future.succeededFuture(new Result(Deployment.State.FAILED, reason,
           Notice.registerFailed(d.repo(), d.job(), d.toTag())));
     });
   }
@@ -198,7 +205,7 @@ public final class NomadDeployer implements Deployer {
   }
 
   private Future<HttpResponse<Buffer>> send(HttpMethod method, String path, JsonObject body, String operation) {
-    HttpRequest<Buffer> request = client.requestAbs(method, settings.nomad().address().replaceAll("/+$", "") + path)
+    HttpRequest<Buffer> request = client.requestAbs(method, url(path))
         .timeout(settings.nomad().blockingWait().toMillis() + 30_000);
     if (!settings.nomad().token().isEmpty()) {
       request.putHeader("X-Nomad-Token", settings.nomad().token());
@@ -206,6 +213,20 @@ public final class NomadDeployer implements Deployer {
     Future<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendJsonObject(body);
     return sent.compose(response -> response.statusCode() / 100 == 2 ? Future.succeededFuture(response)
         : Future.failedFuture(new NomadException(operation, response.statusCode(), response.bodyAsString())));
+  }
+
+  /** The API URL of {@code path}, addressed to the configured namespace and region (Nomad's defaults when empty). */
+  String url(String path) {
+    StringBuilder url = new StringBuilder(settings.nomad().address().replaceAll("/+$", "")).append(path);
+    char separator = path.contains("?") ? '&' : '?';
+    if (!settings.nomad().namespace().isEmpty()) {
+      url.append(separator).append("namespace=").append(encode(settings.nomad().namespace()));
+      separator = '&';
+    }
+    if (!settings.nomad().region().isEmpty()) {
+      url.append(separator).append("region=").append(encode(settings.nomad().region()));
+    }
+    return url.toString();
   }
 
   private Result success(Deployment d, String message) {

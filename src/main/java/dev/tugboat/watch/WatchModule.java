@@ -27,7 +27,8 @@ public final class WatchModule {
     DeployRequests requests = new DeployRequests(deployments, vertx.eventBus(), services.clock());
     return vertx.deployVerticle(new DeployVerticle(deployments,
             new NomadDeployer(vertx, client, settings.deploy(), services.clock()),
-            new WatchOutcomes(store, settings.deploy().retryBackoff()), notifier, settings.deploy().dryRun()))
+            new WatchOutcomes(store, settings.deploy().retryBackoff()), notifier, settings.deploy().dryRun(),
+            settings.deploy().leaseTtl()))
         .compose(id -> vertx.deployVerticle(new WatchVerticle(store, deployments, requests, services.registry(), notifier,
             settings.watch().pollInterval(), services.clock(), settings.watch().repos())))
         .mapEmpty();

@@ -59,15 +59,20 @@ class WatchSettingsTest {
     assertThat(s.watch().repos()).isEmpty();
     assertThat(s.deploy().timeout()).isEqualTo(Duration.ofMinutes(20));
     assertThat(s.deploy().dryRun()).isFalse();
+    assertThat(s.deploy().leaseTtl()).isEqualTo(Duration.ofSeconds(60));
     assertThat(s.deploy().nomad().address()).isEqualTo("http://127.0.0.1:4646");
+    assertThat(s.deploy().nomad().namespace()).isEmpty();
+    assertThat(s.deploy().nomad().region()).isEmpty();
     assertThat(s.deploy().notifications().slackUrl()).isEmpty();
   }
 
   @Test
-  @DisplayName("NOMAD_ADDR, NOMAD_TOKEN, VAULT_TOKEN and DEBUG (any value but a false one) are honoured; secrets not in toString")
+  @DisplayName("NOMAD_ADDR, NOMAD_TOKEN, NOMAD_NAMESPACE, NOMAD_REGION, VAULT_TOKEN and DEBUG (any value but a false one) are honoured; secrets not in toString")
   void seedEnvironment() {
     Settings s = load(Map.of("NOMAD_ADDR", "https://nomad:4646", "NOMAD_TOKEN", "tok-1", "VAULT_TOKEN", "vault-1",
-        "DEBUG", "anything"), Map.of());
+        "DEBUG", "anything", "NOMAD_NAMESPACE", "team-a", "NOMAD_REGION", "eu-west"), Map.of());
+    assertThat(s.deploy().nomad().namespace()).isEqualTo("team-a");
+    assertThat(s.deploy().nomad().region()).isEqualTo("eu-west");
     assertThat(s.deploy().nomad().address()).isEqualTo("https://nomad:4646");
     assertThat(s.deploy().nomad().token()).isEqualTo("tok-1");
     assertThat(s.deploy().nomad().vaultToken()).isEqualTo("vault-1");
@@ -108,6 +113,9 @@ class WatchSettingsTest {
         .isEqualTo("watch.repos[0].registry");
     assertThat(rejected(Map.of("watch.pollInterval", "soon")).key()).isEqualTo("watch.pollInterval");
     assertThat(rejected(Map.of("deploy.nomad.address", "nomad:4646")).key()).isEqualTo("deploy.nomad.address");
+    assertThat(rejected(Map.of("deploy.nomad.namespace", "team a")).key()).isEqualTo("deploy.nomad.namespace");
+    assertThat(rejected(Map.of("deploy.nomad.region", "eu/west")).key()).isEqualTo("deploy.nomad.region");
+    assertThat(rejected(Map.of("deploy.leaseTtl", "500ms")).key()).isEqualTo("deploy.leaseTtl");
     ConfigException slack = rejected(Map.of("deploy.notify.slackUrl", "hooks.slack.com/secret-path"));
     assertThat(slack.key()).isEqualTo("deploy.notify.slackUrl");
     assertThat(slack.getMessage()).doesNotContain("secret-path");

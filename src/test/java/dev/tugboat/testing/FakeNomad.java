@@ -20,6 +20,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * index …"), creates an evaluation (pending → complete) that creates a deployment (running → successful or
  * failed, or left running); {@code GET /v1/evaluation/:id} and {@code /v1/deployment/:id} are blocking queries
  * ({@code ?index=&wait=}, {@code X-Nomad-Index}). ACL: {@code X-Nomad-Token} must match when a token is set.
+ * Namespaces: jobs, evaluations and deployments are found only with their job's {@code ?namespace=} (absent =
+ * {@code default}), as Nomad answers 404 for an object of another namespace.
  * All state lives on the fake's own event loop.
  */
 public final class FakeNomad implements AutoCloseable {
@@ -61,10 +63,15 @@ public final class FakeNomad implements AutoCloseable {
 
   /** A service job with one group holding {@code tasks} (docker driver), plus the given Meta. */
   public void putJob(String id, List<String> tasks, JsonObject meta) {
+    putJob("default", id, tasks, meta);
+  }
+
+  /** As {@link #putJob(String, List, JsonObject)} in Nomad namespace {@code namespace}. */
+  public void putJob(String namespace, String id, List<String> tasks, JsonObject meta) {
     io.vertx.core.json.JsonArray taskList = new io.vertx.core.json.JsonArray();
     tasks.forEach(t -> taskList.add(new JsonObject().put("Name", t).put("Driver", "docker")
         .put("Config", new JsonObject().put("image", "busybox:1").put("ports", new io.vertx.core.json.JsonArray().add("http")))));
-    JsonObject job = new JsonObject().put("ID", id).put("Name", id).put("Type", "service").put("Namespace", "default")
+    JsonObject job = new JsonObject().put("ID", id).put("Name", id).put("Type", "service").put("Namespace", namespace)
         .put("Meta", meta).put("Version", 0).put("TaskGroups", new io.vertx.core.json.JsonArray()
             .add(new JsonObject().put("Name", "group").put("Count", 1).put("Tasks", taskList)
                 .put("Update", new JsonObject().put("MaxParallel", 1))))
@@ -79,6 +86,16 @@ public final class FakeNomad implements AutoCloseable {
   /** The next deployment of {@code job} ends {@code successful} (default), {@code failed}, or stays {@code running}. */
   public void nextOutcome(String job, String status) {
     onLoop(() -> outcomes.put(job, status));
+  }
+
+  /** Ends the running deployments of {@code job} with {@code status} ({@code successful} or {@code failed}). */
+  public void finishRunning(String job, String status) {
+    onLoop(() -> deployments.values().stream()
+        .filter(d -> job.equals(d.getString("JobID")) && d.getString("Status").equals("running")).toList()
+        .forEach(d -> {
+          d.put("Status", status).put("ModifyIndex", ++index).put("StatusDescription", status);
+          changed(d.getString("ID"), d);
+        }));
   }
 
   /** Someone else changes the job right before the next register is processed: EnforceIndex must catch it. */
@@ -107,27 +124,37 @@ public final class FakeNomad implements AutoCloseable {
       return;
     }
     String path = java.net.URLDecoder.decode(request.path().replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    String namespace = request.getParam("namespace", "default");
     if (path.startsWith("/v1/job/") && request.method().name().equals("POST")) {
-      request.body().onSuccess(body -> register(request, path.substring("/v1/job/".length()), body.toJsonObject()));
+      request.body().onSuccess(body -> register(request, namespace, path.substring("/v1/job/".length()),
+          body.toJsonObject()));
     } else if (path.startsWith("/v1/job/")) {
-      JsonObject job = jobs.get(path.substring("/v1/job/".length()));
-      respond(request, job == null ? null : job, job == null ? 0 : job.getLong("ModifyIndex"), "job not found");
+      JsonObject job = inNamespace(jobs.get(path.substring("/v1/job/".length())), namespace);
+      respond(request, job, job == null ? 0 : job.getLong("ModifyIndex"), "job not found");
     } else if (path.startsWith("/v1/evaluation/")) {
-      blocking(request, evals, path.substring("/v1/evaluation/".length()), "eval not found");
+      blocking(request, evals, path.substring("/v1/evaluation/".length()), namespace, "eval not found");
     } else if (path.startsWith("/v1/deployment/")) {
-      blocking(request, deployments, path.substring("/v1/deployment/".length()), "deployment not found");
+      blocking(request, deployments, path.substring("/v1/deployment/".length()), namespace, "deployment not found");
     } else {
       request.response().setStatusCode(404).end("Invalid URL");
     }
   }
 
-  private void register(HttpServerRequest request, String id, JsonObject body) {
+  private static JsonObject inNamespace(JsonObject object, String namespace) {
+    return object != null && namespace.equals(object.getString("Namespace", "default")) ? object : null;
+  }
+
+  private void register(HttpServerRequest request, String namespace, String id, JsonObject body) {
     JsonObject job = body.getJsonObject("Job");
     if (job == null || !id.equals(job.getString("ID"))) {
       request.response().setStatusCode(400).end("Job ID does not match name");
       return;
     }
-    JsonObject current = jobs.get(id);
+    if (!namespace.equals(job.getString("Namespace", "default"))) {
+      request.response().setStatusCode(400).end("Job namespace does not match request namespace");
+      return;
+    }
+    JsonObject current = inNamespace(jobs.get(id), namespace);
     if (current != null && changeBeforeRegister.remove(id)) {
       JsonObject changed = current.copy();
       changed.getJsonObject("Meta").put("edited-by", "someone-else");
@@ -148,7 +175,7 @@ public final class FakeNomad implements AutoCloseable {
     JsonObject stored = job.copy().put("Version", current == null ? 0 : current.getLong("Version") + 1);
     store(stored);
     JsonObject eval = new JsonObject().put("ID", UUID.randomUUID().toString()).put("JobID", id)
-        .put("Status", "pending").put("TriggeredBy", "job-register").put("ModifyIndex", ++index);
+        .put("Namespace", namespace).put("Status", "pending").put("TriggeredBy", "job-register").put("ModifyIndex", ++index);
     evals.put(eval.getString("ID"), eval);
     vertx.setTimer(evalDelayMs, t -> completeEval(eval.getString("ID"), stored));
     request.response().putHeader("X-Nomad-Index", String.valueOf(index)).putHeader("Content-Type", "application/json")
@@ -158,6 +185,7 @@ public final class FakeNomad implements AutoCloseable {
 
   private void completeEval(String evalId, JsonObject job) {
     JsonObject deployment = new JsonObject().put("ID", UUID.randomUUID().toString()).put("JobID", job.getString("ID"))
+        .put("Namespace", job.getString("Namespace", "default"))
         .put("JobVersion", job.getLong("Version")).put("JobSpecModifyIndex", job.getLong("JobModifyIndex"))
         .put("Status", "running").put("StatusDescription", "Deployment is running").put("ModifyIndex", ++index);
     deployments.put(deployment.getString("ID"), deployment);
@@ -189,8 +217,9 @@ public final class FakeNomad implements AutoCloseable {
   }
 
   /** Answers at once when the object is newer than {@code index}; otherwise parks until it changes or wait passes. */
-  private void blocking(HttpServerRequest request, Map<String, JsonObject> objects, String id, String missing) {
-    JsonObject object = objects.get(id);
+  private void blocking(HttpServerRequest request, Map<String, JsonObject> objects, String id, String namespace,
+                        String missing) {
+    JsonObject object = inNamespace(objects.get(id), namespace);
     if (object == null) {
       respond(request, null, 0, missing);
       return;

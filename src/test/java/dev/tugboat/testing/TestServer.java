@@ -24,6 +24,8 @@ public final class TestServer implements AutoCloseable {
   private final boolean ownsDatabase;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  private boolean stopped;
+
   private TestServer(Server server, DbUrl database, boolean ownsDatabase) {
     this.server = server;
     this.database = database;
@@ -107,9 +109,17 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
+  /** Stops the node as SIGTERM would, keeping its database for the nodes that joined it (failover tests). */
+  public void stop() {
+    if (!stopped) {
+      stopped = true;
+      server.close().await();
+    }
+  }
+
   @Override
   public void close() {
-    server.close().await();
+    stop();
     if (ownsDatabase) {
       TestDatabases.drop(database);
     }
