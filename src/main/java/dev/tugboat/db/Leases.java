@@ -27,28 +27,66 @@ public record Leases(Database db, String table, String ready, String order) {
 
   /** Claims up to {@code limit} free or expired rows for {@code owner}; returns their ids (maybe none). */
   public Future<List<String>> claim(String owner, Duration ttl, int limit) {
+    return db.inTransaction(conn -> lock(conn, limit).compose(ids -> ids.isEmpty() ? Future.succeededFuture(ids)
+        : take(conn, ids, owner, ttl, null).map(ignored -> ids)));
+  }
+
+  /**
+   * Claims like {@link #claim} and, in the same transaction, applies {@code alsoSet} (an SQL assignment list
+   * such as {@code state = 'RUNNING', attempts = attempts + 1}, or null) and reads the claimed rows'
+   * {@code columns}, in claim order.
+   */
+  public Future<List<Row>> claimRows(String owner, Duration ttl, int limit, String alsoSet, String columns) {
+    return db.inTransaction(conn -> lock(conn, limit).compose(ids -> {
+      if (ids.isEmpty()) {
+        return Future.succeededFuture(List.<Row>of());
+      }
+      String select = "SELECT " + columns + " FROM " + table + " WHERE id IN (" + params(ids.size()) + ") ORDER BY "
+          + order;
+      return take(conn, ids, owner, ttl, alsoSet)
+          .compose(v -> conn.preparedQuery(db.vendor().sql(select)).execute(Tuple.from(ids)))
+          .map(rows -> {
+            List<Row> out = new ArrayList<>();
+            rows.forEach(out::add);
+            return out;
+          });
+    }));
+  }
+
+  /**
+   * Takes one row whatever {@code ready} says (a named lock such as a Nomad job's): true when it was free,
+   * expired, or already {@code owner}'s. The row must exist.
+   */
+  public Future<Boolean> take(String id, String owner, Duration ttl) {
     Vendor v = db.vendor();
+    String update = "UPDATE " + table + " SET lease_owner = ?, lease_until = " + v.nowPlusMillisParam()
+        + " WHERE id = ? AND (lease_until IS NULL OR lease_until < " + v.now() + " OR lease_owner = ?)";
+    return db.pool().preparedQuery(v.sql(update)).execute(Tuple.of(owner, ttl.toMillis(), id, owner))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  private Future<List<String>> lock(SqlConnection conn, int limit) {
     String select = "SELECT id FROM " + table + " WHERE (" + ready + ") AND (lease_until IS NULL OR lease_until < "
-        + v.now() + ") ORDER BY " + order + " LIMIT " + limit + " FOR UPDATE SKIP LOCKED";
-    return db.inTransaction(conn -> conn.query(select).execute().compose(rows -> {
+        + db.vendor().now() + ") ORDER BY " + order + " LIMIT " + limit + " FOR UPDATE SKIP LOCKED";
+    return conn.query(select).execute().map(rows -> {
       List<String> ids = new ArrayList<>();
       for (Row row : rows) {
         ids.add(row.getString(0));
       }
-      if (ids.isEmpty()) {
-        return Future.succeededFuture(Collections.<String>emptyList());
-      }
-      return take(conn, ids, owner, ttl).map(ignored -> List.copyOf(ids));
-    }));
+      return List.copyOf(ids);
+    });
   }
 
-  private Future<Void> take(SqlConnection conn, List<String> ids, String owner, Duration ttl) {
-    String in = String.join(",", Collections.nCopies(ids.size(), "?"));
+  private Future<Void> take(SqlConnection conn, List<String> ids, String owner, Duration ttl, String alsoSet) {
     String update = "UPDATE " + table + " SET lease_owner = ?, lease_until = " + db.vendor().nowPlusMillisParam()
-        + " WHERE id IN (" + in + ")";
+        + (alsoSet == null ? "" : ", " + alsoSet) + " WHERE id IN (" + params(ids.size()) + ")";
     Tuple params = Tuple.of(owner, ttl.toMillis());
     ids.forEach(params::addString);
     return conn.preparedQuery(db.vendor().sql(update)).execute(params).mapEmpty();
+  }
+
+  private static String params(int n) {
+    return String.join(",", Collections.nCopies(n, "?"));
   }
 
   /** Extends a lease the owner still holds; false when it was lost (expired and taken by another node). */

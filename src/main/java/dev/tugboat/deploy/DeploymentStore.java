@@ -6,11 +6,9 @@ import dev.tugboat.db.Vendor;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -46,14 +44,7 @@ public final class DeploymentStore {
 
   /** Claims queued (or abandoned) deployments, oldest first. */
   public Future<List<Deployment>> claim(String owner, Duration ttl, int limit) {
-    return leases.claim(owner, ttl, limit).compose(ids -> {
-      if (ids.isEmpty()) {
-        return Future.succeededFuture(List.of());
-      }
-      String in = String.join(",", Collections.nCopies(ids.size(), "?"));
-      return db.pool().preparedQuery(vendor.sql("SELECT " + COLUMNS + " FROM deployments WHERE id IN (" + in
-          + ") ORDER BY created_at")).execute(Tuple.from(ids)).map(this::mapAll);
-    });
+    return leases.claimRows(owner, ttl, limit, null, COLUMNS).map(this::mapAll);
   }
 
   public Future<Boolean> renew(String id, String owner, Duration ttl) {
@@ -72,11 +63,7 @@ public final class DeploymentStore {
     String insert = vendor == Vendor.POSTGRESQL ? "INSERT INTO deploy_locks (id) VALUES (?) ON CONFLICT (id) DO NOTHING"
         : "INSERT IGNORE INTO deploy_locks (id) VALUES (?)";
     return db.pool().preparedQuery(vendor.sql(insert)).execute(Tuple.of(job))
-        .compose(v -> db.pool().preparedQuery(vendor.sql("UPDATE deploy_locks SET lease_owner = ?, lease_until = "
-                + vendor.nowPlusMillisParam() + " WHERE id = ? AND (lease_until IS NULL OR lease_until < " + vendor.now()
-                + " OR lease_owner = ?)"))
-            .execute(Tuple.of(owner, ttl.toMillis(), job, owner)))
-        .map(rows -> rows.rowCount() == 1);
+        .compose(v -> locks.take(job, owner, ttl));
   }
 
   public Future<Boolean> renewJob(String job, String owner, Duration ttl) {
@@ -132,7 +119,7 @@ public final class DeploymentStore {
     return message != null && message.length() > 2000 ? message.substring(0, 2000) : message;
   }
 
-  private List<Deployment> mapAll(RowSet<Row> rows) {
+  private List<Deployment> mapAll(Iterable<Row> rows) {
     List<Deployment> out = new ArrayList<>();
     for (Row row : rows) {
       List<String> tasks = new ArrayList<>();

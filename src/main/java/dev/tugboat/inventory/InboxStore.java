@@ -55,21 +55,13 @@ public final class InboxStore {
 
   /** Claims up to {@code limit} pending events for {@code owner}. */
   public Future<List<Entry>> claim(String owner, Duration ttl, int limit) {
-    return leases.claim(owner, ttl, limit).compose(ids -> {
-      if (ids.isEmpty()) {
-        return Future.succeededFuture(List.<Entry>of());
+    return leases.claimRows(owner, ttl, limit, null, "id, event, attempts").map(rows -> {
+      List<Entry> out = new ArrayList<>();
+      for (Row row : rows) {
+        out.add(new Entry(row.getString("id"), RegistryEvent.from(new JsonObject(row.getString("event"))),
+            row.getInteger("attempts")));
       }
-      String in = String.join(",", Collections.nCopies(ids.size(), "?"));
-      return db.pool().preparedQuery(vendor.sql("SELECT id, event, attempts FROM inventory_inbox WHERE id IN (" + in
-              + ") ORDER BY next_attempt_at, received_at")).execute(Tuple.from(ids))
-          .map(rows -> {
-            List<Entry> out = new ArrayList<>();
-            for (Row row : rows) {
-              out.add(new Entry(row.getString("id"), RegistryEvent.from(new JsonObject(row.getString("event"))),
-                  row.getInteger("attempts")));
-            }
-            return out;
-          });
+      return out;
     });
   }
 

@@ -10,7 +10,6 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -63,23 +62,8 @@ final class TransferStore {
 
   /** Claims up to {@code limit} runnable jobs: each becomes RUNNING and counts one more attempt. */
   Future<List<TransferJob>> claim(String owner, Duration ttl, int limit) {
-    return leases.claim(owner, ttl, limit).compose(ids -> {
-      if (ids.isEmpty()) {
-        return Future.succeededFuture(List.<TransferJob>of());
-      }
-      String in = String.join(",", Collections.nCopies(ids.size(), "?"));
-      Tuple params = Tuple.of(owner);
-      ids.forEach(params::addString);
-      return db.pool().preparedQuery(vendor.sql("UPDATE transfer_jobs SET state = 'RUNNING', attempts = attempts + 1"
-              + " WHERE lease_owner = ? AND id IN (" + in + ")")).execute(params)
-          .compose(v -> db.pool().preparedQuery(vendor.sql("SELECT " + COLUMNS + " FROM transfer_jobs WHERE id IN ("
-              + in + ") ORDER BY next_attempt_at")).execute(Tuple.from(ids)))
-          .map(rows -> {
-            List<TransferJob> out = new ArrayList<>();
-            rows.forEach(row -> out.add(job(row)));
-            return out;
-          });
-    });
+    return leases.claimRows(owner, ttl, limit, "state = 'RUNNING', attempts = attempts + 1", COLUMNS)
+        .map(rows -> rows.stream().map(this::job).toList());
   }
 
   Future<Boolean> renew(String id, String owner, Duration ttl) {

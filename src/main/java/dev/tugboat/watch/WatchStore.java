@@ -90,14 +90,7 @@ public final class WatchStore {
 
   /** Claims due repositories (next_check_at passed) for one check each. */
   public Future<List<WatchedRepo>> claimDue(String owner, Duration ttl, int limit) {
-    return leases.claim(owner, ttl, limit).compose(ids -> {
-      if (ids.isEmpty()) {
-        return Future.succeededFuture(List.of());
-      }
-      String in = String.join(",", Collections.nCopies(ids.size(), "?"));
-      return db.pool().preparedQuery(vendor.sql("SELECT " + COLUMNS + " FROM watch_repos WHERE id IN (" + in + ")"))
-          .execute(Tuple.from(ids)).map(this::mapAll);
-    });
+    return leases.claimRows(owner, ttl, limit, null, COLUMNS).map(this::mapAll);
   }
 
   /**
@@ -163,7 +156,7 @@ public final class WatchStore {
     return db.pool().preparedQuery(vendor.sql(sql)).execute(params).map(rows -> rows.rowCount() >= 1);
   }
 
-  private List<WatchedRepo> mapAll(RowSet<Row> rows) {
+  private List<WatchedRepo> mapAll(Iterable<Row> rows) {
     List<WatchedRepo> out = new ArrayList<>();
     rows.forEach(row -> out.add(map(row)));
     return out;

@@ -109,4 +109,34 @@ class LeasesTest {
         .forEach(row -> owners.add(row.getString(0)));
     assertThat(owners).containsExactly("b");
   }
+
+  @Test
+  @DisplayName("claimRows: the extra assignments apply with the lease, the claimed rows come back in claim order")
+  void claimRowsAppliesAndReads() {
+    List<io.vertx.sqlclient.Row> rows = leases.claimRows("worker", MINUTE, 3, "state = 'RUNNING', seq = seq + 100",
+        "id, state, seq, lease_owner").await();
+    assertThat(rows).extracting(r -> r.getString("id")).containsExactly("item-0", "item-1", "item-2");
+    assertThat(rows).allSatisfy(r -> {
+      assertThat(r.getString("state")).isEqualTo("RUNNING");
+      assertThat(r.getString("lease_owner")).isEqualTo("worker");
+    });
+    assertThat(rows).extracting(r -> r.getInteger("seq")).containsExactly(100, 101, 102);
+    // no longer ready (state changed with the claim): the next claim starts after them
+    assertThat(leases.claimRows("other", Duration.ofSeconds(-1), 1, null, "id").await())
+        .extracting(r -> r.getString("id")).containsExactly("item-4");
+    assertThat(leases.claimRows("other", MINUTE, 5, null, "id").await()).extracting(r -> r.getString("id"))
+        .containsExactly("item-4", "item-5", "item-6", "item-8", "item-9"); // item-4's lease had run out already
+  }
+
+  @Test
+  @DisplayName("take: a named lock is free, expired, or re-taken by its holder; a live one held by another is refused")
+  void takeNamedLock() {
+    assertThat(leases.take("item-3", "a", MINUTE).await()).as("not ready (DONE) but takeable by name").isTrue();
+    assertThat(leases.take("item-3", "b", MINUTE).await()).isFalse();
+    assertThat(leases.take("item-3", "a", MINUTE).await()).as("its holder again").isTrue();
+    assertThat(leases.release("item-3", "a").await()).isTrue();
+    assertThat(leases.take("item-3", "b", Duration.ofSeconds(-1)).await()).isTrue();
+    assertThat(leases.take("item-3", "c", MINUTE).await()).as("b's lease ran out").isTrue();
+    assertThat(leases.take("no-such-row", "c", MINUTE).await()).isFalse();
+  }
 }
