@@ -5,6 +5,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A watched repository and its state. {@code deployedTag}/{@code deployedDigest} are what the last successful
@@ -20,8 +22,14 @@ public record WatchedRepo(String name, String registry, String repository, Strin
     return new Repository(registry, repository);
   }
 
+  /** Parsed policies by spec: a parse compiles a regex or a range, and there are only as many specs as watches. */
+  private static final Map<String, TagPolicy> POLICIES = new ConcurrentHashMap<>();
+
   public TagPolicy tagPolicy() {
-    return TagPolicy.parse(policy);
+    if (POLICIES.size() > 10_000) { // only reachable by adding and deleting watches with ever new specs
+      POLICIES.clear();
+    }
+    return POLICIES.computeIfAbsent(policy, TagPolicy::parse);
   }
 
   /** The image reference Nomad gets, as registrywatcher wrote it: {@code domain/prefix/repo:tag}. */
