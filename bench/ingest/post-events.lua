@@ -59,6 +59,15 @@ local LAYER_TYPES = {
   "application/octet-stream",
 }
 local MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
+
+-- BENCH_DELAY_MS > 0 (run.sh sets it from BENCH_RATE): each connection waits that long after a response
+-- before its next request, so the load is paced below saturation (latency is timed from the send).
+local PACE_MS = tonumber(os.getenv("BENCH_DELAY_MS") or "0") or 0
+if PACE_MS > 0 then
+  function delay()
+    return PACE_MS
+  end
+end
 local FILL = string.rep("a", 64)
 
 function init(args)

@@ -10,6 +10,8 @@
 # Environment (all optional):
 #   BENCH_DURATION=30s  BENCH_THREADS=2  BENCH_CONNECTIONS=32   wrk load
 #   BENCH_WARMUP=5s     warm-up duration (0 = none)
+#   BENCH_RATE=         paced load: about this many events/s in all (each connection waits
+#                       CONNECTIONS*10*1000/RATE ms between requests); empty = as fast as possible
 #   BENCH_TIMEOUT=5s    wrk --timeout (a slower response is a socket timeout)
 #   BENCH_PATH=/dockerRegistry/event   (or /registry/event)
 #   BENCH_JAR=target/tugboat.jar       jar to run (built with `make build` if missing)
@@ -34,6 +36,7 @@ cd "$ROOT"
 DURATION=${BENCH_DURATION:-30s}
 THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
+RATE=${BENCH_RATE:-}
 WARMUP=${BENCH_WARMUP:-5s}
 WRK_TIMEOUT=${BENCH_TIMEOUT:-5s}
 EVENT_PATH=${BENCH_PATH:-/dockerRegistry/event}
@@ -176,6 +179,13 @@ probe_status=$(curl -s -o "$WORK/probe.txt" -w '%{http_code}' --max-time 10 -X P
 # ---------------------------------------------------------------- load
 wrk_args=(-t"$THREADS" -c"$CONNECTIONS" --timeout "$WRK_TIMEOUT" --latency -s "$HERE/post-events.lua")
 export BENCH_TOKEN="$TOKEN"
+PACING="as fast as possible"
+if [[ -n "$RATE" ]]; then
+  [[ "$RATE" =~ ^[0-9]+$ && "$RATE" -gt 0 ]] || die "BENCH_RATE must be a positive number of events/s"
+  export BENCH_DELAY_MS=$((CONNECTIONS * EVENTS_PER_REQUEST * 1000 / RATE))
+  [[ "$BENCH_DELAY_MS" -ge 1 ]] || die "BENCH_RATE $RATE is too high to pace with $CONNECTIONS connections"
+  PACING="paced to at most ~$RATE events/s ($BENCH_DELAY_MS ms between requests per connection)"
+fi
 if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
   log "warm-up: wrk ${wrk_args[*]} -d$WARMUP $URL"
   BENCH_RUN="w${RUN}" wrk "${wrk_args[@]}" -d"$WARMUP" "$URL" >"$WORK/warmup.txt" 2>&1 \
@@ -239,7 +249,7 @@ P99_RESULT=FAIL; lt "$P99" "$TARGET_P99_MS" && P99_RESULT=PASS
 row() { printf '%-30s %-22s %-12s %s\n' "$@"; }
 echo "== summary: Tugboat registry-notification ingestion =="
 echo "machine   : $NPROC CPUs (nproc), ${CPU_MODEL:-unknown}, ${MEM_GIB} GiB; PostgreSQL $PG_VERSION; same host as wrk"
-echo "load      : wrk -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP), POST $EVENT_PATH, $EVENTS_PER_REQUEST events/request (9 layers + 1 manifest)"
+echo "load      : wrk -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP), POST $EVENT_PATH, $EVENTS_PER_REQUEST events/request (9 layers + 1 manifest), $PACING"
 echo "run id    : $RUN   database: $DB"
 row "metric" "value" "target" "result"
 row "events/s (acknowledged)" "$EPS" ">= $TARGET_EPS" "$EPS_RESULT"

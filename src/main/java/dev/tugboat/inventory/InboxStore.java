@@ -6,6 +6,7 @@ import dev.tugboat.db.Vendor;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +21,8 @@ public final class InboxStore {
 
   private final Database db;
   private final Vendor vendor;
+  /** Rows per INSERT statement: bounded so a huge envelope stays far below the drivers' parameter limits. */
+  static final int ROWS_PER_INSERT = 500;
   private final Leases leases;
 
   public InboxStore(Database db) {
@@ -29,28 +32,65 @@ public final class InboxStore {
         "next_attempt_at");
   }
 
-  /** Stores the events (ids already present are skipped) in one transaction; returns how many were new. */
-  public Future<Integer> store(List<JsonObject> events, Instant now) {
-    if (events.isEmpty()) {
+  /** What one envelope left in the inbox: how many events were new, and whether any needs the ingestion. */
+  public record Stored(int stored, boolean pending) {}
+
+  /**
+   * Stores the events (ids already present are skipped). An event that changes nothing (a layer push, a pull,
+   * a mount: {@link Ingestion#ignorable}) is stored already {@code IGNORED}, so the ingestion never claims it.
+   * An envelope of up to {@value #ROWS_PER_INSERT} events is one multi-row INSERT, atomic as any statement:
+   * one round trip and one WAL flush, no explicit transaction. Larger envelopes are several such INSERTs in
+   * one transaction.
+   */
+  public Future<Stored> store(List<JsonObject> events, Instant now) {
+    List<Tuple> rows = new ArrayList<>(events.size());
+    Object ts = vendor.timestamp(now);
+    boolean pending = false;
+    for (JsonObject event : events) {
+      boolean ignorable = ignorable(event);
+      pending |= !ignorable;
+      rows.add(Tuple.of(event.getString("id"), event.encode(), ts, ignorable ? "IGNORED" : "PENDING", ts));
+    }
+    boolean anyPending = pending;
+    if (rows.size() <= ROWS_PER_INSERT) {
+      return insert(db.pool(), rows).map(n -> new Stored(n, anyPending));
+    }
+    return db.inTransaction(conn -> {
+      Future<Integer> stored = Future.succeededFuture(0);
+      for (int from = 0; from < rows.size(); from += ROWS_PER_INSERT) {
+        List<Tuple> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_INSERT));
+        stored = stored.compose(n -> insert(conn, chunk).map(more -> n + more));
+      }
+      return stored;
+    }).map(n -> new Stored(n, anyPending));
+  }
+
+  /** Known to change nothing; an event too odd to read is left to the ingestion, which records why it failed. */
+  private static boolean ignorable(JsonObject event) {
+    try {
+      return Ingestion.ignorable(RegistryEvent.from(event));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** One multi-row INSERT of (id, event, received_at, state, next_attempt_at) rows. */
+  private Future<Integer> insert(SqlClient client, List<Tuple> rows) {
+    if (rows.isEmpty()) {
       return Future.succeededFuture(0);
     }
+    String values = String.join(", ", Collections.nCopies(rows.size(), "(?, ?, ?, ?, ?)"));
     String insert = vendor == Vendor.POSTGRESQL
-        ? "INSERT INTO inventory_inbox (id, event, received_at, state, next_attempt_at) VALUES (?, ?, ?, 'PENDING', ?)"
+        ? "INSERT INTO inventory_inbox (id, event, received_at, state, next_attempt_at) VALUES " + values
             + " ON CONFLICT (id) DO NOTHING"
-        : "INSERT IGNORE INTO inventory_inbox (id, event, received_at, state, next_attempt_at) VALUES (?, ?, ?, 'PENDING', ?)";
-    Object ts = vendor.timestamp(now);
-    List<Tuple> rows = new ArrayList<>(events.size());
-    for (JsonObject event : events) {
-      rows.add(Tuple.of(event.getString("id"), event.encode(), ts, ts));
-    }
-    return db.inTransaction(conn -> conn.preparedQuery(vendor.sql(insert)).executeBatch(rows)
-        .map(result -> {
-          int stored = 0;
-          for (var r = result; r != null; r = r.next()) {
-            stored += r.rowCount();
-          }
-          return stored;
-        }));
+        : "INSERT IGNORE INTO inventory_inbox (id, event, received_at, state, next_attempt_at) VALUES " + values;
+    Tuple params = Tuple.tuple();
+    rows.forEach(row -> {
+      for (int i = 0; i < row.size(); i++) {
+        params.addValue(row.getValue(i));
+      }
+    });
+    return client.preparedQuery(vendor.sql(insert)).execute(params).map(result -> result.rowCount());
   }
 
   /** Claims up to {@code limit} pending events for {@code owner}. */

@@ -59,8 +59,10 @@ public final class WebhookRoutes {
         return;
       }
       metrics.counter("tugboat_inventory_events_received").increment(events.size());
-      ctx.vertx().eventBus().publish(Addresses.INVENTORY_INBOX, null);
-      ctx.json(new JsonObject().put("received", events.size()).put("stored", stored.result()));
+      if (stored.result().pending()) {
+        ctx.vertx().eventBus().publish(Addresses.INVENTORY_INBOX, null);
+      }
+      ctx.json(new JsonObject().put("received", events.size()).put("stored", stored.result().stored()));
     });
   }
 

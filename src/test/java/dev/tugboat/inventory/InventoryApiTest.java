@@ -286,6 +286,30 @@ class InventoryApiTest {
   }
 
   @Test
+  @DisplayName("an envelope of 1,200 events (several INSERTs in one transaction) is stored whole; again plus 3 new → 3 stored")
+  void largeEnvelope() {
+    JsonArray events = new JsonArray();
+    for (int i = 0; i < 1200; i++) {
+      events.add(event("push", "application/vnd.oci.image.layer.v1.tar+gzip", notifying, "large/envelope",
+          "sha256:" + String.format("%064x", i), null));
+    }
+    HttpResponse<String> first = postEvents(events, WEBHOOK_TOKEN);
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    assertThat(new JsonObject(first.body()).getInteger("stored")).isEqualTo(1200);
+    List<String> ids = events.stream().map(e -> ((JsonObject) e).getString("id")).toList();
+    assertThat(inboxStates(ids)).hasSize(1200);
+
+    JsonArray again = events.copy();
+    for (int i = 0; i < 3; i++) {
+      again.add(event("push", "application/vnd.oci.image.layer.v1.tar+gzip", notifying, "large/envelope",
+          "sha256:" + String.format("%064x", 5000 + i), null));
+    }
+    HttpResponse<String> second = postEvents(again, WEBHOOK_TOKEN);
+    assertThat(second.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(second.body()).getInteger("stored")).isEqualTo(3);
+  }
+
+  @Test
   @DisplayName("bad notification bodies get 400 naming the field")
   void badEnvelope() {
     HttpResponse<String> notJson = server.send("POST", "/registry/event", "{nope", WEBHOOK_TOKEN);
