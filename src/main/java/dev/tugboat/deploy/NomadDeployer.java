@@ -216,7 +216,7 @@ public final class NomadDeployer implements Deployer {
   }
 
   /** The API URL of {@code path}, addressed to the configured namespace and region (Nomad's defaults when empty). */
-  String url(String path) {
+  private String url(String path) {
     StringBuilder url = new StringBuilder(settings.nomad().address().replaceAll("/+$", "")).append(path);
     char separator = path.contains("?") ? '&' : '?';
     if (!settings.nomad().namespace().isEmpty()) {
