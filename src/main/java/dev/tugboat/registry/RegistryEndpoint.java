@@ -23,7 +23,8 @@ public record RegistryEndpoint(String registry, String apiHost, boolean https, b
     return new RegistryEndpoint(normalised, apiHost(normalised), !isLoopback(normalised), true, "", "", 8);
   }
 
-  static String normalise(String host) {
+  /** The registry name as references use it ({@code index.docker.io} and {@code registry-1.docker.io} are docker.io). */
+  public static String normalise(String host) {
     String h = host.trim();
     return h.equals("index.docker.io") || h.equals("registry-1.docker.io") ? ImageReference.DOCKER_HUB : h;
   }

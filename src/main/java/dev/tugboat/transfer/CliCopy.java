@@ -4,6 +4,7 @@ import dev.tugboat.config.Settings;
 import dev.tugboat.config.Settings.RegistrySettings;
 import dev.tugboat.registry.ImageReference;
 import dev.tugboat.registry.RegistryClient;
+import dev.tugboat.registry.RegistryEndpoint;
 import dev.tugboat.registry.Repository;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
@@ -89,20 +90,15 @@ public final class CliCopy {
       if (colon < 1) {
         throw new IllegalArgumentException("credentials must be USER:PASSWORD");
       }
-      RegistrySettings base = list.stream().filter(r -> r.host().equalsIgnoreCase(registry)).findFirst()
-          .orElse(new RegistrySettings(registry, "", "", loopback(registry), true, 8));
-      list.remove(base);
-      list.add(new RegistrySettings(registry, creds.substring(0, colon), creds.substring(colon + 1), base.insecure(),
+      // scheme, TLS and concurrency as the registry is configured (or its defaults), with these credentials
+      RegistryEndpoint base = RegistryEndpoint.forRegistry(registry, list);
+      list.removeIf(r -> RegistryEndpoint.normalise(r.host()).equals(base.registry()));
+      list.add(new RegistrySettings(registry, creds.substring(0, colon), creds.substring(colon + 1), !base.https(),
           base.tlsVerify(), base.maxConcurrency()));
     }
     RegistryClient client = new RegistryClient(vertx, list, new SimpleMeterRegistry());
     clients.add(client);
     return client;
-  }
-
-  private static boolean loopback(String registry) {
-    String host = registry.replaceFirst(":\\d+$", "");
-    return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
   }
 
   private static String strip(String ref) {
