@@ -75,7 +75,7 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
    * {@code policy} is a tag policy spec ({@code release}, {@code semver:<range>}, ...; see the watch package).
    */
   public record WatchedRepoSettings(String name, String registry, String repository, String job, List<String> tasks,
-                                    String policy) {}
+                                    String policy, String namespace) {}
 
   /** The deployer. Tokens and webhook URLs are secrets: never logged, never answered. */
   public record Deploy(boolean dryRun, Duration timeout, Duration retryBackoff, Duration leaseTtl, Nomad nomad,
@@ -189,14 +189,14 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
 
   private static Watch watch(JsonObject w) {
     JsonArray list = list("watch.repos", required(w, "watch.repos", "repos"));
-    Set<String> allowed = Set.of("name", "registry", "repository", "job", "tasks", "policy");
+    Set<String> allowed = Set.of("name", "registry", "repository", "job", "tasks", "policy", "namespace");
     List<WatchedRepoSettings> repos = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
     for (int i = 0; i < list.size(); i++) {
       String prefix = "watch.repos[" + i + "]";
       JsonObject r = section(prefix, list.getValue(i), allowed);
       String repository = text(r, prefix + ".repository", "repository", false);
-      r = new JsonObject().put("name", repository).put("policy", "release").mergeIn(r);
+      r = new JsonObject().put("name", repository).put("policy", "release").put("namespace", "").mergeIn(r);
       String name = text(r, prefix + ".name", "name", false);
       if (!names.add(name)) {
         throw new ConfigException(prefix + ".name", "'" + name + "' is watched twice");
@@ -228,7 +228,8 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
             e.getMessage());
       }
       repos.add(new WatchedRepoSettings(name, target.registry(), target.name(),
-          text(r, prefix + ".job", "job", false), List.copyOf(taskNames), policy));
+          text(r, prefix + ".job", "job", false), List.copyOf(taskNames), policy,
+          nomadName(r, prefix + ".namespace", "namespace")));
     }
     return new Watch(duration(w, "watch.pollInterval", "pollInterval"), List.copyOf(repos));
   }

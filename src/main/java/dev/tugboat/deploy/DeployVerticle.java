@@ -60,14 +60,14 @@ public final class DeployVerticle extends VerticleBase {
 
   private void run(Deployment claimed) {
     String jobOwner = owner + "/" + claimed.id(); // per deployment, so two of one job on this node exclude each other too
-    store.lockJob(claimed.job(), jobOwner, lease).compose(locked -> {
+    store.lockJob(claimed.lockKey(), jobOwner, lease).compose(locked -> {
       if (!locked) {
         LOG.debug("job {} is being deployed elsewhere; deployment {} waits", claimed.job(), claimed.id());
         return store.release(claimed.id(), owner).mapEmpty();
       }
       AtomicBoolean owned = new AtomicBoolean(true);
       long renewal = vertx.setPeriodic(lease.toMillis() / 3, id -> store.renew(claimed.id(), owner, lease)
-          .compose(ok -> ok ? store.renewJob(claimed.job(), jobOwner, lease) : Future.succeededFuture(false))
+          .compose(ok -> ok ? store.renewJob(claimed.lockKey(), jobOwner, lease) : Future.succeededFuture(false))
           .onComplete(ok -> {
             if (ok.failed() || !ok.result()) {
               LOG.warn("deployment {}: lease lost; another node takes it over", claimed.id());
@@ -77,7 +77,7 @@ public final class DeployVerticle extends VerticleBase {
       return execute(claimed, owned)
           .eventually(() -> {
             vertx.cancelTimer(renewal);
-            return store.unlockJob(claimed.job(), jobOwner);
+            return store.unlockJob(claimed.lockKey(), jobOwner);
           }).mapEmpty();
     }).onFailure(failure -> LOG.warn("deployment {} of {}: {} (retried after the lease expires)", claimed.id(),
         claimed.image(), failure.getMessage()));

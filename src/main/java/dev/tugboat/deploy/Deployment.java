@@ -8,7 +8,7 @@ import java.util.List;
 public record Deployment(String id, String repo, String job, java.util.List<String> tasks, String image, String fromTag, String fromDigest,
                          String toTag, String toDigest, String reason, State state, String evalId,
                          String nomadDeploymentId, Long jobVersion, String message, Instant createdAt,
-                         Instant startedAt, Instant finishedAt) {
+                         Instant startedAt, Instant finishedAt, String namespace) {
 
   public enum State {
     PENDING, RUNNING, SUCCESSFUL, FAILED, TIMEOUT, DRY_RUN
@@ -16,13 +16,18 @@ public record Deployment(String id, String repo, String job, java.util.List<Stri
 
   /** A new deployment, not yet stored. */
   public static Deployment request(String id, String repo, String job, java.util.List<String> tasks, String image, String fromTag, String fromDigest,
-                                   String toTag, String toDigest, String reason, Instant now) {
+                                   String toTag, String toDigest, String reason, Instant now, String namespace) {
     return new Deployment(id, repo, job, List.copyOf(tasks), image, fromTag, fromDigest, toTag, toDigest, reason, State.PENDING, null, null,
-        null, null, now, null, null);
+        null, null, now, null, null, namespace);
+  }
+
+  /** The key of the job's deploy lock: the same job ID in two namespaces is two jobs. */
+  public String lockKey() {
+    return namespace.isEmpty() ? job : namespace + "/" + job;
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("id", id).put("repo", repo).put("job", job).put("tasks", new io.vertx.core.json.JsonArray(tasks)).put("image", image)
+    return new JsonObject().put("id", id).put("repo", repo).put("job", job).put("namespace", namespace).put("tasks", new io.vertx.core.json.JsonArray(tasks)).put("image", image)
         .put("from", new JsonObject().put("tag", fromTag).put("digest", fromDigest))
         .put("to", new JsonObject().put("tag", toTag).put("digest", toDigest))
         .put("reason", reason).put("state", state.name()).put("eval_id", evalId)

@@ -19,7 +19,7 @@ import java.util.Optional;
  */
 public final class DeploymentStore {
   private static final String COLUMNS = "id, repo, nomad_job, nomad_tasks, image, from_tag, from_digest, to_tag, to_digest, reason,"
-      + " state, eval_id, nomad_deployment_id, job_version, message, created_at, started_at, finished_at";
+      + " state, eval_id, nomad_deployment_id, job_version, message, created_at, started_at, finished_at, nomad_namespace";
 
   private final Database db;
   private final Vendor vendor;
@@ -35,10 +35,11 @@ public final class DeploymentStore {
 
   public Future<Void> create(Deployment d) {
     return db.pool().preparedQuery(vendor.sql("INSERT INTO deployments (id, repo, nomad_job, nomad_tasks, image,"
-            + " from_tag, from_digest, to_tag, to_digest, reason, state, created_at)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?)"))
+            + " from_tag, from_digest, to_tag, to_digest, reason, state, created_at, nomad_namespace)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)"))
         .execute(Tuple.of(d.id(), d.repo(), d.job(), new JsonArray(d.tasks()).encode(), d.image(), d.fromTag(), d.fromDigest(), d.toTag())
-            .addString(d.toDigest()).addString(d.reason()).addValue(vendor.timestamp(d.createdAt())))
+            .addString(d.toDigest()).addString(d.reason()).addValue(vendor.timestamp(d.createdAt()))
+            .addString(d.namespace()))
         .mapEmpty();
   }
 
@@ -129,7 +130,7 @@ public final class DeploymentStore {
           row.getString("to_digest"), row.getString("reason"), Deployment.State.valueOf(row.getString("state")),
           row.getString("eval_id"), row.getString("nomad_deployment_id"), row.getLong("job_version"),
           row.getString("message"), vendor.instant(row, "created_at"), vendor.instant(row, "started_at"),
-          vendor.instant(row, "finished_at")));
+          vendor.instant(row, "finished_at"), row.getString("nomad_namespace")));
     }
     return out;
   }

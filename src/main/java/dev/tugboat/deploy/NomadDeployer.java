@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * mapped tasks, flips {@code Meta.restart} so a digest-only change still makes a new job version (other
  * Meta keys kept), registers with {@code EnforceIndex} (a concurrent change is re-read and re-applied), then
  * follows the evaluation and the deployment with blocking queries until final or {@code deploy.timeout}.
- * Every call carries the configured {@code namespace}/{@code region} query parameters.
+ * Every call carries the watch's (else the configured) {@code namespace} and the configured {@code region}.
  */
 public final class NomadDeployer implements Deployer {
   private static final Logger LOG = LoggerFactory.getLogger(NomadDeployer.class);
@@ -87,7 +87,7 @@ public final class NomadDeployer implements Deployer {
 
   private Future<Registered> register(Deployment d, int attempt) {
     String path = "/v1/job/" + encode(d.job());
-    return send(HttpMethod.GET, path, null, "GET job " + d.job()).compose(response -> {
+    return send(namespace(d), HttpMethod.GET, path, null, "GET job " + d.job()).compose(response -> {
       JsonObject job = response.bodyAsJsonObject();
       int mapped = setImage(job, d);
       if (mapped == 0) {
@@ -101,7 +101,7 @@ public final class NomadDeployer implements Deployer {
       }
       JsonObject body = new JsonObject().put("Job", job).put("EnforceIndex", true)
           .put("JobModifyIndex", job.getLong("JobModifyIndex", 0L));
-      return send(HttpMethod.POST, path, body, "register job " + d.job());
+      return send(namespace(d), HttpMethod.POST, path, body, "register job " + d.job());
     }).map(response -> {
       JsonObject answer = response.bodyAsJsonObject();
       String evalId = answer.getString("EvalID", "");
@@ -138,7 +138,7 @@ public final class NomadDeployer implements Deployer {
   }
 
   private Future<Result> followEvaluation(Deployment d, String evalId, Instant deadline, Tracker tracker) {
-    return watch("/v1/evaluation/" + encode(evalId), 0, deadline, tracker, e -> EVAL_FINAL.contains(status(e)))
+    return watch(namespace(d), "/v1/evaluation/" + encode(evalId), 0, deadline, tracker, e -> EVAL_FINAL.contains(status(e)))
         .compose(eval -> {
           if (eval == null) {
             return Future.succeededFuture(tracker.owned() ? timeout(d, "evaluation pending") : null);
@@ -159,7 +159,7 @@ public final class NomadDeployer implements Deployer {
   private Future<Result> followDeployment(Deployment d, String deploymentId, Instant deadline, Tracker tracker) {
     String path = "/v1/deployment/" + encode(deploymentId);
     JsonObject[] last = new JsonObject[1];
-    return watch(path, 0, deadline, tracker, dep -> {
+    return watch(namespace(d), path, 0, deadline, tracker, dep -> {
       last[0] = dep;
       return DEPLOYMENT_FINAL.contains(status(dep));
     }).compose(dep -> {
@@ -179,7 +179,7 @@ public final class NomadDeployer implements Deployer {
    * Blocking queries on one object until {@code done}, the deadline (null) or a lost lease (null): each
    * request waits at most {@code deploy.nomad.wait} for the object's index to pass the last one seen.
    */
-  private Future<JsonObject> watch(String path, long index, Instant deadline, Tracker tracker,
+  private Future<JsonObject> watch(String namespace, String path, long index, Instant deadline, Tracker tracker,
                                    Predicate<JsonObject> done) {
     long remaining = Duration.between(clock.instant(), deadline).toMillis();
     if (remaining <= 0 || !tracker.owned()) {
@@ -187,10 +187,10 @@ public final class NomadDeployer implements Deployer {
     }
     long waitMs = Math.max(1, Math.min(remaining, settings.nomad().blockingWait().toMillis()));
     String query = path + "?index=" + index + "&wait=" + waitMs + "ms";
-    return send(HttpMethod.GET, query, null, "GET " + path).transform(ar -> {
+    return send(namespace, HttpMethod.GET, query, null, "GET " + path).transform(ar -> {
       if (ar.failed()) {
         LOG.warn("{} failed ({}); asking again in {} ms", path, ar.cause().getMessage(), PAUSE_MS);
-        return vertx.timer(PAUSE_MS).compose(t -> watch(path, index, deadline, tracker, done));
+        return vertx.timer(PAUSE_MS).compose(t -> watch(namespace, path, index, deadline, tracker, done));
       }
       JsonObject body = ar.result().bodyAsJsonObject();
       if (done.test(body)) {
@@ -198,14 +198,15 @@ public final class NomadDeployer implements Deployer {
       }
       long next = parseIndex(ar.result().getHeader("X-Nomad-Index"));
       if (next > index) {
-        return watch(path, next, deadline, tracker, done);
+        return watch(namespace, path, next, deadline, tracker, done);
       }
-      return vertx.timer(Math.min(PAUSE_MS, remaining)).compose(t -> watch(path, index, deadline, tracker, done));
+      return vertx.timer(Math.min(PAUSE_MS, remaining)).compose(t -> watch(namespace, path, index, deadline, tracker, done));
     });
   }
 
-  private Future<HttpResponse<Buffer>> send(HttpMethod method, String path, JsonObject body, String operation) {
-    HttpRequest<Buffer> request = client.requestAbs(method, url(path))
+  private Future<HttpResponse<Buffer>> send(String namespace, HttpMethod method, String path, JsonObject body,
+                                            String operation) {
+    HttpRequest<Buffer> request = client.requestAbs(method, url(namespace, path))
         .timeout(settings.nomad().blockingWait().toMillis() + 30_000);
     if (!settings.nomad().token().isEmpty()) {
       request.putHeader("X-Nomad-Token", settings.nomad().token());
@@ -215,12 +216,17 @@ public final class NomadDeployer implements Deployer {
         : Future.failedFuture(new NomadException(operation, response.statusCode(), response.bodyAsString())));
   }
 
-  /** The API URL of {@code path}, addressed to the configured namespace and region (Nomad's defaults when empty). */
-  private String url(String path) {
+  /** The watch's namespace, else {@code deploy.nomad.namespace} (empty: Nomad's default). */
+  private String namespace(Deployment d) {
+    return d.namespace().isEmpty() ? settings.nomad().namespace() : d.namespace();
+  }
+
+  /** The API URL of {@code path} in {@code namespace} and the configured region (Nomad's defaults when empty). */
+  private String url(String namespace, String path) {
     StringBuilder url = new StringBuilder(settings.nomad().address().replaceAll("/+$", "")).append(path);
     char separator = path.contains("?") ? '&' : '?';
-    if (!settings.nomad().namespace().isEmpty()) {
-      url.append(separator).append("namespace=").append(encode(settings.nomad().namespace()));
+    if (!namespace.isEmpty()) {
+      url.append(separator).append("namespace=").append(encode(namespace));
       separator = '&';
     }
     if (!settings.nomad().region().isEmpty()) {

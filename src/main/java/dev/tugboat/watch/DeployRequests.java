@@ -22,7 +22,8 @@ public final class DeployRequests {
 
   public Future<Deployment> request(WatchedRepo repo, String tag, String digest, String reason) {
     Deployment d = Deployment.request(UUID.randomUUID().toString(), repo.name(), repo.job(), repo.tasks(),
-        repo.image(tag), repo.deployedTag(), repo.deployedDigest(), tag, digest, reason, clock.instant());
+        repo.image(tag), repo.deployedTag(), repo.deployedDigest(), tag, digest, reason, clock.instant(),
+        repo.namespace());
     return deployments.create(d).map(v -> {
       bus.publish(Addresses.DEPLOY_WAKE, null);
       return d;

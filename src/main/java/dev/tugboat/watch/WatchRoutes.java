@@ -263,7 +263,11 @@ public final class WatchRoutes {
     } catch (InvalidReferenceException e) {
       throw ApiError.invalid(e.getMessage().contains("registry host") ? "registry" : "repository", e.getMessage());
     }
-    store.add(name, target.registry(), target.name(), job, tasks, policy).compose(added -> {
+    String namespace = optional(body, "namespace", "");
+    if (!namespace.matches("[A-Za-z0-9._-]{0,128}")) {
+      throw ApiError.invalid("namespace", "a Nomad namespace name: letters, digits, '-', '_', '.'");
+    }
+    store.add(name, target.registry(), target.name(), job, tasks, policy, namespace).compose(added -> {
       if (!added) {
         return Future.failedFuture(new ApiError(409, "conflict", "'" + name + "' is already watched", "name"));
       }

@@ -21,7 +21,7 @@ import java.util.Optional;
 public final class WatchStore {
   private static final String COLUMNS = "id, registry, repository, nomad_job, nomad_tasks, policy, source, pinned_tag,"
       + " auto_deploy, seen_tags, seen_tag, seen_digest, deployed_tag, deployed_digest, failures, failed_target,"
-      + " retry_after, checks, checked_at, last_error";
+      + " retry_after, checks, checked_at, last_error, nomad_namespace";
 
   private final Database db;
   private final Vendor vendor;
@@ -43,11 +43,11 @@ public final class WatchStore {
       Future<?> chain = Future.succeededFuture();
       for (WatchedRepoSettings r : configured) {
         chain = chain.compose(v -> insert(conn, r.name(), r.registry(), r.repository(), r.job(), r.tasks(), r.policy(),
-                "config"))
+                r.namespace(), "config"))
             .compose(inserted -> conn.preparedQuery(vendor.sql("UPDATE watch_repos SET registry = ?, repository = ?,"
-                    + " nomad_job = ?, nomad_tasks = ?, policy = ?, source = 'config' WHERE id = ?"))
+                    + " nomad_job = ?, nomad_tasks = ?, policy = ?, nomad_namespace = ?, source = 'config' WHERE id = ?"))
                 .execute(Tuple.of(r.registry(), r.repository(), r.job(), new JsonArray(r.tasks()).encode(), r.policy(),
-                    r.name())));
+                    r.namespace(), r.name())));
       }
       List<String> names = configured.stream().map(WatchedRepoSettings::name).toList();
       String keep = names.isEmpty() ? "" : " AND id NOT IN (" + String.join(",", Collections.nCopies(names.size(), "?"))
@@ -59,19 +59,20 @@ public final class WatchStore {
 
   /** Adds a repository from the API; false when the name is already watched. */
   public Future<Boolean> add(String name, String registry, String repository, String job, List<String> tasks,
-                             String policy) {
-    return insert(db.pool(), name, registry, repository, job, tasks, policy, "api");
+                             String policy, String namespace) {
+    return insert(db.pool(), name, registry, repository, job, tasks, policy, namespace, "api");
   }
 
   private Future<Boolean> insert(SqlClient client, String name, String registry, String repository, String job,
-                                 List<String> tasks, String policy, String source) {
+                                 List<String> tasks, String policy, String namespace, String source) {
     String columns = "(id, registry, repository, nomad_job, nomad_tasks, policy, source, pinned_tag, auto_deploy,"
-        + " seen_tags, next_check_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, '[]', " + vendor.now() + ", "
-        + vendor.now() + ")";
+        + " seen_tags, nomad_namespace, next_check_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, '[]', ?, "
+        + vendor.now() + ", " + vendor.now() + ")";
     String sql = vendor == Vendor.POSTGRESQL ? "INSERT INTO watch_repos " + columns + " ON CONFLICT (id) DO NOTHING"
         : "INSERT IGNORE INTO watch_repos " + columns;
     return client.preparedQuery(vendor.sql(sql))
-        .execute(Tuple.of(name, registry, repository, job, new JsonArray(tasks).encode(), policy, source, true))
+        .execute(Tuple.of(name, registry, repository, job, new JsonArray(tasks).encode(), policy, source, true)
+            .addString(namespace))
         .map(rows -> rows.rowCount() == 1);
   }
 
@@ -172,6 +173,7 @@ public final class WatchStore {
         row.getString("pinned_tag"), vendor.bool(row, "auto_deploy"), List.copyOf(seen), row.getString("seen_tag"),
         row.getString("seen_digest"), row.getString("deployed_tag"), row.getString("deployed_digest"),
         row.getInteger("failures"), row.getString("failed_target"), vendor.instant(row, "retry_after"),
-        row.getLong("checks"), vendor.instant(row, "checked_at"), row.getString("last_error"));
+        row.getLong("checks"), vendor.instant(row, "checked_at"), row.getString("last_error"),
+        row.getString("nomad_namespace"));
   }
 }

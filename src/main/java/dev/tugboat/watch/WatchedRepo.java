@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public record WatchedRepo(String name, String registry, String repository, String job, List<String> tasks,
                           String policy, String source, String pinnedTag, boolean autoDeploy, List<String> seenTags,
                           String seenTag, String seenDigest, String deployedTag, String deployedDigest, int failures,
-                          String failedTarget, Instant retryAfter, long checks, Instant checkedAt, String lastError) {
+                          String failedTarget, Instant retryAfter, long checks, Instant checkedAt, String lastError,
+                          String namespace) {
 
   public Repository repo() {
     return new Repository(registry, repository);
@@ -44,7 +45,7 @@ public record WatchedRepo(String name, String registry, String repository, Strin
 
   public JsonObject toJson() {
     return new JsonObject().put("name", name).put("registry", registry).put("repository", repository)
-        .put("job", job).put("tasks", new JsonArray(tasks)).put("policy", policy).put("source", source)
+        .put("job", job).put("namespace", namespace).put("tasks", new JsonArray(tasks)).put("policy", policy).put("source", source)
         .put("pinned_tag", pinnedTag).put("pinned_tag_value", effectiveTag()).put("auto_deploy", autoDeploy)
         .put("tags", new JsonArray(Tags.visible(seenTags)))
         .put("seen", new JsonObject().put("tag", seenTag).put("digest", seenDigest))

@@ -86,12 +86,14 @@ class WatchSettingsTest {
   void watchedRepos() {
     Settings s = load(Map.of("TUGBOAT_WATCH_REPOS", repos(repo())), Map.of());
     assertThat(s.watch().repos()).containsExactly(new Settings.WatchedRepoSettings("team/app", "r.example:5000",
-        "team/app", "app", List.of("app"), "release"));
+        "team/app", "app", List.of("app"), "release", ""));
     // stored as the inventory records pushes, so a push to docker.io/library/nginx wakes the watch named nginx
     Settings hub = load(Map.of(), Map.of("watch.repos", repos(repo().put("registry", "index.docker.io")
         .put("repository", "nginx"))));
     assertThat(hub.watch().repos()).containsExactly(new Settings.WatchedRepoSettings("nginx", "docker.io",
-        "library/nginx", "app", List.of("app"), "release"));
+        "library/nginx", "app", List.of("app"), "release", ""));
+    assertThat(load(Map.of(), Map.of("watch.repos", repos(repo().put("namespace", "team-b")))).watch().repos().get(0)
+        .namespace()).isEqualTo("team-b");
   }
 
   @Test
@@ -111,6 +113,8 @@ class WatchSettingsTest {
         .isEqualTo("watch.repos[0].repository");
     assertThat(rejected(Map.of("watch.repos", repos(repo().put("registry", "r example")))).key())
         .isEqualTo("watch.repos[0].registry");
+    assertThat(rejected(Map.of("watch.repos", repos(repo().put("namespace", "team b")))).key())
+        .isEqualTo("watch.repos[0].namespace");
     assertThat(rejected(Map.of("watch.pollInterval", "soon")).key()).isEqualTo("watch.pollInterval");
     assertThat(rejected(Map.of("deploy.nomad.address", "nomad:4646")).key()).isEqualTo("deploy.nomad.address");
     assertThat(rejected(Map.of("deploy.nomad.namespace", "team a")).key()).isEqualTo("deploy.nomad.namespace");

@@ -44,7 +44,7 @@ class NoticeTest {
             .add(new JsonObject().put("Name", "proxy").put("Config", new JsonObject().put("image", "envoy")))))
         .add(new JsonObject().put("Tasks", new JsonArray().add(new JsonObject().put("Name", "worker")))));
     Deployment d = Deployment.request("id", "app", "web", List.of("api", "worker"), "r/app:v2", null, null, "v2",
-        "sha256:a", "release", NOW);
+        "sha256:a", "release", NOW, "");
     assertThat(NomadDeployer.setImage(job, d)).isEqualTo(2);
     JsonObject api = job.getJsonArray("TaskGroups").getJsonObject(0).getJsonArray("Tasks").getJsonObject(0);
     assertThat(api.getJsonObject("Config")).isEqualTo(new JsonObject().put("image", "r/app:v2").put("ports", "x")

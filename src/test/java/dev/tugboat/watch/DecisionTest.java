@@ -14,7 +14,7 @@ class DecisionTest {
 
   static WatchedRepo repo(boolean auto, String deployedTag, String deployedDigest, String failedTarget, Instant retryAfter) {
     return new WatchedRepo("app", "r.example", "team/app", "app", List.of("app"), "release", "api", "", auto, List.of(),
-        null, null, deployedTag, deployedDigest, failedTarget == null ? 0 : 1, failedTarget, retryAfter, 0, null, null);
+        null, null, deployedTag, deployedDigest, failedTarget == null ? 0 : 1, failedTarget, retryAfter, 0, null, null, "");
   }
 
   @Test

@@ -91,6 +91,30 @@ class DeployTakeoverTest {
   }
 
   @Test
+  @DisplayName("a watch's own namespace wins over deploy.nomad.namespace: its job is deployed there, and shown in the API")
+  void watchNamespace() {
+    String repo = "own-ns/app-" + vendor.name().toLowerCase();
+    String job = WatchFixture.job(repo);
+    Map<String, String> sets = settings();
+    sets.put("deploy.nomad.namespace", "team-a");
+    try (TestServer server = TestServer.start(vendor, sets)) {
+      fixture.push(repo, "v1.0.0");
+      fixture.nomad.putJob("team-b", job, List.of("app"), new JsonObject());
+      JsonObject body = new JsonObject().put("registry", fixture.registry.host()).put("repository", repo)
+          .put("job", job).put("tasks", new io.vertx.core.json.JsonArray().add("app")).put("namespace", "team-b");
+      assertThat(server.send("POST", "/api/v1/watches", body.encode(), null).statusCode()).isEqualTo(201);
+      assertThat(WatchFixture.watchState(server, repo).getString("namespace")).isEqualTo("team-b");
+      WatchFixture.awaitBaseline(server, repo, "v1.0.0");
+      fixture.push(repo, "v1.2.0");
+      JsonObject done = awaitDeployment(server, repo, 1, "SUCCESSFUL");
+      assertThat(done.getString("namespace")).isEqualTo("team-b");
+      assertThat(fixture.nomad.registrations(job).get(0).getJsonObject("Job").getString("Namespace")).isEqualTo("team-b");
+      assertThat(fixture.nomad.requests().stream().filter(r -> r.startsWith("POST /v1/job/" + job)))
+          .singleElement().satisfies(r -> assertThat(r).contains("namespace=team-b").doesNotContain("team-a"));
+    }
+  }
+
+  @Test
   @DisplayName("deploy.nomad.namespace and region: the job is read, registered and followed in its namespace")
   void namespaceAndRegion() {
     String repo = "spaced/app-" + vendor.name().toLowerCase();

@@ -174,6 +174,8 @@ class WatchApiTest {
     assertThat(json(badPolicy).getJsonObject("error").getString("field")).isEqualTo("policy");
     HttpResponse<String> badRepository = post("/api/v1/watches", body.copy().put("repository", "Api/Other").encode());
     assertThat(json(badRepository).getJsonObject("error").getString("field")).isEqualTo("repository");
+    HttpResponse<String> badNamespace = post("/api/v1/watches", body.copy().put("namespace", "team/b").encode());
+    assert400(badNamespace, "namespace");
     HttpResponse<String> badHost = post("/api/v1/watches", body.copy().put("registry", "no such host").encode());
     assertThat(json(badHost).getJsonObject("error").getString("field")).isEqualTo("registry");
     // Docker Hub names are stored as the inventory records pushes
@@ -191,5 +193,10 @@ class WatchApiTest {
     assertThat(json(server.get("/repos")).containsKey("api/other")).isFalse();
     HttpResponse<String> badLimit = server.get("/api/v1/deployments?limit=0");
     assertThat(json(badLimit).getJsonObject("error").getString("field")).isEqualTo("limit");
+  }
+
+  static void assert400(HttpResponse<String> response, String field) {
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(response.body()).getJsonObject("error").getString("field")).isEqualTo(field);
   }
 }

@@ -1,0 +1,3 @@
+-- The Nomad namespace of a watch's job, copied onto each deployment; '' = deploy.nomad.namespace (the node's).
+ALTER TABLE watch_repos ADD COLUMN nomad_namespace VARCHAR(128) NOT NULL DEFAULT '';
+ALTER TABLE deployments ADD COLUMN nomad_namespace VARCHAR(128) NOT NULL DEFAULT '';
