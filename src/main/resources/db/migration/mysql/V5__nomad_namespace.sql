@@ -1,3 +1,5 @@
 -- The Nomad namespace of a watch's job, copied onto each deployment; '' = deploy.nomad.namespace (the node's).
 ALTER TABLE watch_repos ADD COLUMN nomad_namespace VARCHAR(128) NOT NULL DEFAULT '';
 ALTER TABLE deployments ADD COLUMN nomad_namespace VARCHAR(128) NOT NULL DEFAULT '';
+-- the deploy lock is per namespace and job: '<namespace>/<job>'
+ALTER TABLE deploy_locks MODIFY id VARCHAR(400) NOT NULL;
