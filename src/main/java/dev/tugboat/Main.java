@@ -158,7 +158,7 @@ public final class Main {
         InventoryRescan rescan = Inventory.of(server.vertx(), server.services()).rescan(server.services());
         InventoryRescan.Summary summary = (mode.equals("latest") ? rescan.latest() : rescan.all()).await();
         spec.commandLine().getOut().println("updater " + mode + ": " + summary.scraped() + " scraped, "
-            + summary.failed() + " failed");
+            + summary.unchanged() + " unchanged, " + summary.failed() + " failed");
         return summary.failed() == 0 ? 0 : 1;
       } finally {
         server.close().await();

@@ -72,6 +72,16 @@ public final class TokenAuth {
     if (path == null) {
       return true;
     }
+    return bearerMatches(authorization, tokenHashes);
+  }
+
+  /** The hash a token is kept as ({@link #bearerMatches} compares hashes, never the tokens themselves). */
+  public static byte[] hash(String token) {
+    return sha256(token.trim().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Whether {@code authorization} is {@code Bearer <token>} for one of the {@link #hash hashed} tokens, in constant time. */
+  public static boolean bearerMatches(String authorization, List<byte[]> hashes) {
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return false;
     }
@@ -79,9 +89,9 @@ public final class TokenAuth {
     if (token.isEmpty()) {
       return false;
     }
-    byte[] presented = sha256(token.getBytes(StandardCharsets.UTF_8));
+    byte[] presented = hash(token);
     boolean found = false;
-    for (byte[] known : tokenHashes) { // no early exit: time does not depend on which token matched
+    for (byte[] known : hashes) { // no early exit: time does not depend on which token matched
       found |= MessageDigest.isEqual(known, presented);
     }
     return found;
@@ -149,7 +159,7 @@ public final class TokenAuth {
         throw new IllegalArgumentException("tokens[" + i + "].is_disabled must be true or false");
       }
       if (!Boolean.TRUE.equals(disabled)) {
-        hashes.add(sha256(s.trim().getBytes(StandardCharsets.UTF_8)));
+        hashes.add(hash(s));
       }
     }
     return List.copyOf(hashes);

@@ -108,7 +108,7 @@ public final class DeployVerticle extends VerticleBase {
   private Deployer.Tracker tracker(Deployment d, AtomicBoolean owned) {
     return new Deployer.Tracker() {
       @Override
-      public Future<Void> submitted(String evalId, Long jobModifyIndex) {
+      public Future<Void> submitted(String evalId) {
         return store.progress(d.id(), owner, evalId, null, null);
       }
 

@@ -16,7 +16,7 @@ public interface Deployer {
 
   /** Where progress is recorded (database first), and whether this node still owns the deployment. */
   interface Tracker {
-    Future<Void> submitted(String evalId, Long jobModifyIndex);
+    Future<Void> submitted(String evalId);
 
     Future<Void> deploymentFound(String nomadDeploymentId, Long jobVersion);
 

@@ -99,8 +99,9 @@ public final class DeploymentStore {
 
   /** Whether a deployment for the repository is queued or running. */
   public Future<Boolean> active(String repo) {
-    return db.pool().preparedQuery(vendor.sql("SELECT COUNT(*) AS n FROM deployments WHERE repo = ? AND state IN"
-        + " ('PENDING', 'RUNNING')")).execute(Tuple.of(repo)).map(rows -> rows.iterator().next().getLong("n") > 0);
+    // served by deployments_active (repo, state): stops at the first queued or running row
+    return db.pool().preparedQuery(vendor.sql("SELECT 1 FROM deployments WHERE repo = ? AND state IN"
+        + " ('PENDING', 'RUNNING') LIMIT 1")).execute(Tuple.of(repo)).map(rows -> rows.size() > 0);
   }
 
   public Future<Optional<Deployment>> get(String id) {

@@ -51,8 +51,7 @@ public final class NomadDeployer implements Deployer {
   public Future<Result> deploy(Deployment d, Tracker tracker) {
     Instant deadline = (d.startedAt() == null ? clock.instant() : d.startedAt()).plus(settings.timeout());
     Future<String> eval = d.evalId() != null ? Future.succeededFuture(d.evalId()) : register(d, 1)
-        .compose(registered -> tracker.submitted(registered.evalId(), registered.jobModifyIndex())
-            .map(v -> registered.evalId()));
+        .compose(evalId -> tracker.submitted(evalId).map(v -> evalId));
     return eval.compose(evalId -> {
       if (evalId == null) { // a job without an evaluation (e.g. periodic/parameterized): nothing to follow
         return Future.succeededFuture(success(d, "registered; Nomad created no evaluation"));
@@ -76,8 +75,6 @@ public final class NomadDeployer implements Deployer {
     });
   }
 
-  private record Registered(String evalId, Long jobModifyIndex) {}
-
   /** Thrown when none of the mapped tasks exists in the job. */
   private static final class Unmapped extends RuntimeException {
     Unmapped(String message) {
@@ -85,7 +82,8 @@ public final class NomadDeployer implements Deployer {
     }
   }
 
-  private Future<Registered> register(Deployment d, int attempt) {
+  /** Registers the job with the new image; answers the evaluation id (null when Nomad created none). */
+  private Future<String> register(Deployment d, int attempt) {
     String path = "/v1/job/" + encode(d.job());
     return send(namespace(d), HttpMethod.GET, path, null, "GET job " + d.job()).compose(response -> {
       JsonObject job = response.bodyAsJsonObject();
@@ -105,7 +103,7 @@ public final class NomadDeployer implements Deployer {
     }).map(response -> {
       JsonObject answer = response.bodyAsJsonObject();
       String evalId = answer.getString("EvalID", "");
-      return new Registered(evalId.isEmpty() ? null : evalId, answer.getLong("JobModifyIndex"));
+      return evalId.isEmpty() ? null : evalId;
     }).recover(failure -> {
       if (failure instanceof NomadException n && n.indexConflict() && attempt < REGISTER_ATTEMPTS) {
         LOG.info("job {} changed while deploying {} (attempt {}): reading it again", d.job(), d.toTag(), attempt);

@@ -37,7 +37,8 @@ public final class InboxStore {
 
   /**
    * Stores the events (ids already present are skipped). An event that changes nothing (a layer push, a pull,
-   * a mount: {@link Ingestion#ignorable}) is stored already {@code IGNORED}, so the ingestion never claims it.
+   * a mount: {@link Ingestion#ignorable}) is stored already {@code IGNORED}, so the ingestion never claims it;
+   * one whose fields cannot be read is stored {@code FAILED} with the reason (claimed, it would fail every claim).
    * An envelope of up to {@value #ROWS_PER_INSERT} events is one multi-row INSERT, atomic as any statement:
    * one round trip and one WAL flush, no explicit transaction. Larger envelopes are several such INSERTs in
    * one transaction.
@@ -47,9 +48,16 @@ public final class InboxStore {
     Object ts = vendor.timestamp(now);
     boolean pending = false;
     for (JsonObject event : events) {
-      boolean ignorable = ignorable(event);
-      pending |= !ignorable;
-      rows.add(Tuple.of(event.getString("id"), event.encode(), ts, ignorable ? "IGNORED" : "PENDING", ts));
+      String state;
+      String error = null;
+      try {
+        state = Ingestion.ignorable(RegistryEvent.from(event)) ? "IGNORED" : "PENDING";
+      } catch (RuntimeException e) { // e.g. "target" not an object
+        state = "FAILED";
+        error = "unreadable event: " + e.getMessage();
+      }
+      pending |= state.equals("PENDING");
+      rows.add(Tuple.of(event.getString("id"), event.encode(), ts, state, ts, error));
     }
     boolean anyPending = pending;
     if (rows.size() <= ROWS_PER_INSERT) {
@@ -65,25 +73,16 @@ public final class InboxStore {
     }).map(n -> new Stored(n, anyPending));
   }
 
-  /** Known to change nothing; an event too odd to read is left to the ingestion, which records why it failed. */
-  private static boolean ignorable(JsonObject event) {
-    try {
-      return Ingestion.ignorable(RegistryEvent.from(event));
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
-
-  /** One multi-row INSERT of (id, event, received_at, state, next_attempt_at) rows. */
+  /** One multi-row INSERT of (id, event, received_at, state, next_attempt_at, last_error) rows. */
   private Future<Integer> insert(SqlClient client, List<Tuple> rows) {
     if (rows.isEmpty()) {
       return Future.succeededFuture(0);
     }
-    String values = String.join(", ", Collections.nCopies(rows.size(), "(?, ?, ?, ?, ?)"));
+    String values = String.join(", ", Collections.nCopies(rows.size(), "(?, ?, ?, ?, ?, ?)"));
     String insert = vendor == Vendor.POSTGRESQL
-        ? "INSERT INTO inventory_inbox (id, event, received_at, state, next_attempt_at) VALUES " + values
+        ? "INSERT INTO inventory_inbox (id, event, received_at, state, next_attempt_at, last_error) VALUES " + values
             + " ON CONFLICT (id) DO NOTHING"
-        : "INSERT IGNORE INTO inventory_inbox (id, event, received_at, state, next_attempt_at) VALUES " + values;
+        : "INSERT IGNORE INTO inventory_inbox (id, event, received_at, state, next_attempt_at, last_error) VALUES " + values;
     Tuple params = Tuple.tuple();
     rows.forEach(row -> {
       for (int i = 0; i < row.size(); i++) {
@@ -112,19 +111,6 @@ public final class InboxStore {
         .execute(Tuple.of(state, id, owner)).mapEmpty();
   }
 
-  /** {@link #finish} for many rows in one statement. */
-  public Future<Void> finishAll(List<String> ids, String owner, String state) {
-    if (ids.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    String in = String.join(",", Collections.nCopies(ids.size(), "?"));
-    Tuple params = Tuple.of(state, owner);
-    ids.forEach(params::addString);
-    return db.pool().preparedQuery(vendor.sql("UPDATE inventory_inbox SET state = ?, attempts = attempts + 1,"
-            + " last_error = NULL, lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND id IN (" + in + ")"))
-        .execute(params).mapEmpty();
-  }
-
   /** A failed attempt: retried after {@code retryIn}, or FAILED for good once {@code giveUp}. */
   public Future<Void> fail(String id, String owner, String error, Duration retryIn, boolean giveUp) {
     String sql = "UPDATE inventory_inbox SET state = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = "
@@ -132,14 +118,5 @@ public final class InboxStore {
     String message = error.length() > 2000 ? error.substring(0, 2000) : error;
     return db.pool().preparedQuery(vendor.sql(sql))
         .execute(Tuple.of(giveUp ? "FAILED" : "PENDING", message, retryIn.toMillis(), id, owner)).mapEmpty();
-  }
-
-  /** Counts by state, for metrics and tests. */
-  public Future<java.util.Map<String, Long>> counts() {
-    return db.pool().query("SELECT state, COUNT(*) AS n FROM inventory_inbox GROUP BY state").execute().map(rows -> {
-      java.util.Map<String, Long> out = new java.util.TreeMap<>();
-      rows.forEach(row -> out.put(row.getString("state"), row.getLong("n")));
-      return out;
-    });
   }
 }

@@ -2,10 +2,10 @@ package dev.tugboat.inventory;
 
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.bus.WakeUps;
+import dev.tugboat.db.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -21,6 +21,8 @@ public final class IngestionVerticle extends VerticleBase {
   static final Duration LEASE = Duration.ofMinutes(2);
   static final int BATCH = 32;
   static final int MAX_ATTEMPTS = 8;
+  /** 2 s, 4 s, … at most 5 min between attempts. */
+  static final Backoff RETRY = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5));
 
   private final InboxStore inbox;
   private final Ingestion ingestion;
@@ -50,19 +52,8 @@ public final class IngestionVerticle extends VerticleBase {
       if (entries.isEmpty()) {
         return Future.succeededFuture();
       }
-      // most events of a push are layer events: they are closed in one statement, the rest one by one in order
-      List<String> ignored = new ArrayList<>();
-      List<InboxStore.Entry> work = new ArrayList<>();
-      for (InboxStore.Entry entry : entries) {
-        if (Ingestion.ignorable(entry.event())) {
-          ignored.add(entry.id());
-        } else {
-          work.add(entry);
-        }
-      }
-      return inbox.finishAll(ignored, owner, Ingestion.Outcome.IGNORED.name())
-          .compose(v -> processAll(work, 0))
-          .compose(v -> drain());
+      // layer, pull and mount events were stored IGNORED: what is claimed needs the registry, in order
+      return processAll(entries, 0).compose(v -> drain());
     });
   }
 
@@ -81,7 +72,7 @@ public final class IngestionVerticle extends VerticleBase {
         .recover(failure -> {
           int attempt = entry.attempts() + 1;
           boolean giveUp = attempt >= MAX_ATTEMPTS || !Ingestion.retryable(failure);
-          Duration retryIn = Duration.ofSeconds(Math.min(300, 1L << Math.min(attempt, 8)));
+          Duration retryIn = RETRY.after(attempt);
           LOG.warn("inventory event {} ({} {}/{}:{}) failed, attempt {}{}: {}", entry.id(), event.action(),
               event.registry(), event.repository(), event.tag() != null ? event.tag() : event.digest(), attempt,
               giveUp ? ", giving up" : ", retrying in " + retryIn.toSeconds() + " s", failure.getMessage());

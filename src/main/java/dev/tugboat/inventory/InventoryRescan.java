@@ -1,5 +1,6 @@
 package dev.tugboat.inventory;
 
+import dev.tugboat.registry.Descriptor;
 import dev.tugboat.registry.RegistryClient;
 import dev.tugboat.registry.Repository;
 import io.vertx.core.Future;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
 public final class InventoryRescan {
   private static final Logger LOG = LoggerFactory.getLogger(InventoryRescan.class);
 
-  public record Summary(int scraped, int failed) {}
+  /** Tags scraped (new or moved), found as recorded (one manifest HEAD, nothing written), and failed. */
+  public record Summary(int scraped, int unchanged, int failed) {}
 
   private final InventoryStore store;
   private final Ingestion ingestion;
@@ -89,29 +91,46 @@ public final class InventoryRescan {
   private Future<Summary> run(List<String[]> work) {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger scraped = new AtomicInteger();
+    AtomicInteger unchanged = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
     List<Future<Void>> lanes = new ArrayList<>();
     for (int i = 0; i < Math.min(workers, Math.max(1, work.size())); i++) {
-      lanes.add(lane(work, next, scraped, failed));
+      lanes.add(lane(work, next, scraped, unchanged, failed));
     }
-    return Future.all(lanes).map(done -> new Summary(scraped.get(), failed.get()));
+    return Future.all(lanes).map(done -> new Summary(scraped.get(), unchanged.get(), failed.get()));
   }
 
-  private Future<Void> lane(List<String[]> work, AtomicInteger next, AtomicInteger scraped, AtomicInteger failed) {
+  private Future<Void> lane(List<String[]> work, AtomicInteger next, AtomicInteger scraped, AtomicInteger unchanged,
+                            AtomicInteger failed) {
     int index = next.getAndIncrement();
     if (index >= work.size()) {
       return Future.succeededFuture();
     }
     String[] item = work.get(index);
-    return ingestion.scrapeAndSave(new Repository(item[0], item[1]), item[2], item[2])
+    return refresh(new Repository(item[0], item[1]), item[2])
         .transform(done -> {
           if (done.succeeded()) {
-            scraped.incrementAndGet();
+            (done.result() ? scraped : unchanged).incrementAndGet();
           } else {
             failed.incrementAndGet();
             LOG.warn("re-scan of {}/{}:{} failed: {}", item[0], item[1], item[2], done.cause().getMessage());
           }
-          return lane(work, next, scraped, failed);
+          return lane(work, next, scraped, unchanged, failed);
         });
+  }
+
+  /**
+   * Scrapes a tag unless the inventory already points it at the digest the registry has now: a manifest HEAD
+   * instead of manifests and config blobs, and no rewrite nor {@code image.pushed} for what did not change.
+   * Answers whether it scraped.
+   */
+  private Future<Boolean> refresh(Repository repo, String tag) {
+    return client.headManifest(repo, tag).compose(head -> {
+      String digest = head.map(Descriptor::digest).orElse(null);
+      Future<Boolean> recorded = digest == null ? Future.succeededFuture(false)
+          : store.byTag(repo.registry(), repo.name(), tag).map(known -> known.filter(i -> i.digest().equals(digest)).isPresent());
+      return recorded.compose(same -> same ? Future.succeededFuture(false)
+          : ingestion.scrapeAndSave(repo, digest != null ? digest : tag, tag).map(image -> true));
+    });
   }
 }

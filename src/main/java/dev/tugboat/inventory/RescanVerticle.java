@@ -72,7 +72,8 @@ public final class RescanVerticle extends VerticleBase {
         .transform(done -> {
           vertx.cancelTimer(renew);
           String result = done.succeeded()
-              ? "scraped " + done.result().scraped() + ", failed " + done.result().failed()
+              ? "scraped " + done.result().scraped() + ", unchanged " + done.result().unchanged() + ", failed "
+                  + done.result().failed()
               : "failed: " + done.cause().getMessage();
           LOG.info("inventory re-scan {} in {} ms", result, (System.nanoTime() - started) / 1_000_000);
           return schedule.done(owner, result);

@@ -2,6 +2,7 @@ package dev.tugboat.inventory;
 
 import dev.tugboat.api.ApiError;
 import dev.tugboat.api.ErrorHandler;
+import dev.tugboat.api.TokenAuth;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.registry.Digests;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,8 +11,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +33,7 @@ public final class WebhookRoutes {
 
   public WebhookRoutes(InboxStore inbox, String webhookToken, MeterRegistry metrics, Clock clock) {
     this.inbox = inbox;
-    this.tokenHash = webhookToken.isEmpty() ? null : sha256(webhookToken);
+    this.tokenHash = webhookToken.isEmpty() ? null : TokenAuth.hash(webhookToken);
     this.metrics = metrics;
     this.clock = clock;
   }
@@ -67,13 +66,7 @@ public final class WebhookRoutes {
   }
 
   private boolean authorized(String header) {
-    if (tokenHash == null) {
-      return true;
-    }
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return false;
-    }
-    return MessageDigest.isEqual(tokenHash, sha256(header.substring(7).trim()));
+    return tokenHash == null || TokenAuth.bearerMatches(header, List.of(tokenHash));
   }
 
   /** The envelope's events; an event without an id gets one derived from its content (redelivery-stable). */
@@ -100,9 +93,5 @@ public final class WebhookRoutes {
       out.add(event);
     }
     return out;
-  }
-
-  private static byte[] sha256(String s) {
-    return Digests.sha256().digest(s.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -18,8 +18,10 @@ import java.util.Optional;
  * the outcome change together with the lease, so a node that lost its lease can change nothing.
  */
 final class TransferStore {
-  private static final String COLUMNS = "id, state, request, secrets, progress, attempts, max_attempts, last_error,"
+  /** What the API shows; the sealed {@code secrets} are read only by the node that claims the job. */
+  private static final String COLUMNS = "id, state, request, progress, attempts, max_attempts, last_error,"
       + " cancelled, created_at, finished_at";
+  private static final String CLAIM_COLUMNS = COLUMNS + ", secrets";
   private final Database db;
   private final Vendor vendor;
   private final Leases leases;
@@ -62,7 +64,7 @@ final class TransferStore {
 
   /** Claims up to {@code limit} runnable jobs: each becomes RUNNING and counts one more attempt. */
   Future<List<TransferJob>> claim(String owner, Duration ttl, int limit) {
-    return leases.claimRows(owner, ttl, limit, "state = 'RUNNING', attempts = attempts + 1", COLUMNS)
+    return leases.claimRows(owner, ttl, limit, "state = 'RUNNING', attempts = attempts + 1", CLAIM_COLUMNS)
         .map(rows -> rows.stream().map(this::job).toList());
   }
 
@@ -141,7 +143,7 @@ final class TransferStore {
 
   private TransferJob job(Row row) {
     return new TransferJob(row.getString("id"), row.getString("state"), new JsonObject(row.getString("request")),
-        row.getString("secrets"), new JsonObject(row.getString("progress")), row.getInteger("attempts"),
+        row.getColumnIndex("secrets") < 0 ? null : row.getString("secrets"), new JsonObject(row.getString("progress")), row.getInteger("attempts"),
         row.getInteger("max_attempts"), row.getString("last_error"), vendor.bool(row, "cancelled"),
         vendor.instant(row, "created_at"), vendor.instant(row, "finished_at"));
   }

@@ -3,6 +3,7 @@ package dev.tugboat.transfer;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.bus.WakeUps;
 import dev.tugboat.config.Settings;
+import dev.tugboat.db.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -148,9 +149,7 @@ public final class TransferVerticle extends VerticleBase {
       LOG.warn("transfer job {}: FAILED after {} attempt(s): {}", job.id(), job.attempts(), error);
       written = service.store().finish(job.id(), owner, "FAILED", error, progress.toJson());
     } else {
-      long factor = 1L << Math.min(job.attempts() - 1, 16);
-      Duration delay = settings.retryBackoff().multipliedBy(factor);
-      delay = delay.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : delay;
+      Duration delay = new Backoff(settings.retryBackoff(), MAX_BACKOFF).after(job.attempts());
       LOG.warn("transfer job {}: attempt {} failed, retrying in {} ms: {}", job.id(), job.attempts(), delay.toMillis(),
           error);
       written = service.store().retry(job.id(), owner, error, progress.toJson(), delay);

@@ -61,7 +61,7 @@ public record Semver(int major, int minor, int patch, List<String> pre) implemen
    * A range as npm/Masterminds write it: comparators ({@code >=1.2.0 <2}), carets ({@code ^1.2}), tildes
    * ({@code ~1.2.3}), partial and wildcard versions ({@code 1.x}, {@code *}), hyphen-free; {@code ||} for "or".
    */
-  public record Range(List<List<Comparator>> alternatives, String text) {
+  public record Range(List<List<Comparator>> alternatives) {
     public static Range parse(String text) {
       List<List<Comparator>> alternatives = new ArrayList<>();
       for (String alternative : text.trim().split("\\|\\|")) {
@@ -73,7 +73,7 @@ public record Semver(int major, int minor, int patch, List<String> pre) implemen
         }
         alternatives.add(all);
       }
-      return new Range(List.copyOf(alternatives), text.trim());
+      return new Range(List.copyOf(alternatives));
     }
 
     /**

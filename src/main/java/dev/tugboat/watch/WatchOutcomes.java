@@ -1,5 +1,6 @@
 package dev.tugboat.watch;
 
+import dev.tugboat.db.Backoff;
 import dev.tugboat.deploy.Deployment;
 import dev.tugboat.deploy.DeploymentListener;
 import io.vertx.core.Future;
@@ -31,7 +32,6 @@ public final class WatchOutcomes implements DeploymentListener {
 
   /** base, 2×base, 4×base, … at most an hour. */
   static Duration backoff(Duration base, int failuresSoFar) {
-    Duration d = base.multipliedBy(1L << Math.min(failuresSoFar, 20));
-    return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
+    return new Backoff(base, MAX_BACKOFF).after(failuresSoFar + 1);
   }
 }

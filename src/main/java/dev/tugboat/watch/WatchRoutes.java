@@ -164,7 +164,7 @@ public final class WatchRoutes {
       }
       WatchedRepo repo = found.get();
       Future<Void> toggled = auto == null || (Boolean) auto == repo.autoDeploy() ? Future.succeededFuture()
-          : watches.setAutoDeploy(repo, (Boolean) auto);
+          : watches.setAutoDeploy(repo, (Boolean) auto, pin == null); // with a pin, a manual deploy follows
       toggled.onSuccess(v -> {
         if (pin == null) {
           message(ctx, 200, "Auto deployment set to " + auto);
@@ -202,7 +202,7 @@ public final class WatchRoutes {
         return;
       }
       // turned on as POST /tags/{repo} would (notified), then the pin cleared and the newest release deployed
-      Future<Void> autoOn = repo.autoDeploy() ? Future.succeededFuture() : watches.setAutoDeploy(repo, true);
+      Future<Void> autoOn = repo.autoDeploy() ? Future.succeededFuture() : watches.setAutoDeploy(repo, true, false);
       autoOn.compose(v -> store.setPinnedTag(name, ""))
           .compose(v -> watches.liveTags(repo))
           .onSuccess(tags -> deployNow(ctx, repo, "", tags))

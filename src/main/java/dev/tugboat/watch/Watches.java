@@ -36,10 +36,14 @@ public final class Watches {
     return registry.tags(repo.repo());
   }
 
-  /** Turns auto_deploy on or off and notifies; turned on, the watch is checked at once so pending changes deploy. */
-  public Future<Void> setAutoDeploy(WatchedRepo repo, boolean on) {
+  /**
+   * Turns auto_deploy on or off and notifies. Turned on with {@code checkNow}, the watch is checked at once so
+   * pending changes deploy; without it when the caller queues a manual deployment next (a check in between
+   * would queue a second one for the old target).
+   */
+  public Future<Void> setAutoDeploy(WatchedRepo repo, boolean on, boolean checkNow) {
     return store.setAutoDeploy(repo.name(), on)
-        .compose(v -> on ? store.checkNow(repo.name()).map(x -> {
+        .compose(v -> on && checkNow ? store.checkNow(repo.name()).map(x -> {
           checkSoon();
           return (Void) null;
         }) : Future.succeededFuture())

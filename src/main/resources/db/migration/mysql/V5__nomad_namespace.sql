@@ -3,3 +3,5 @@ ALTER TABLE watch_repos ADD COLUMN nomad_namespace VARCHAR(128) NOT NULL DEFAULT
 ALTER TABLE deployments ADD COLUMN nomad_namespace VARCHAR(128) NOT NULL DEFAULT '';
 -- the deploy lock is per namespace and job: '<namespace>/<job>'
 ALTER TABLE deploy_locks MODIFY id VARCHAR(400) NOT NULL;
+-- the watcher asks on every check whether a repository has a deployment queued or running
+CREATE INDEX deployments_active ON deployments (repo, state);

@@ -310,6 +310,22 @@ class InventoryApiTest {
   }
 
   @Test
+  @DisplayName("an event whose fields cannot be read is stored FAILED with the reason; the inbox keeps flowing")
+  void unreadableEvent() {
+    JsonObject odd = new JsonObject().put("id", UUID.randomUUID().toString()).put("action", "push").put("target", "oops");
+    JsonObject layer = event("push", "application/vnd.oci.image.layer.v1.tar+gzip", notifying, "odd/events",
+        "sha256:" + "e".repeat(64), null);
+    HttpResponse<String> answer = postEvents(new JsonArray().add(odd).add(layer), WEBHOOK_TOKEN);
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    assertThat(inboxStates(List.of(odd.getString("id"), layer.getString("id"))))
+        .containsEntry(odd.getString("id"), "FAILED").containsEntry(layer.getString("id"), "IGNORED");
+    // a later push is still ingested: the odd row never reaches a claim
+    Layout later = single("after-odd", List.of(600L), 41);
+    TestImages.push(later, notifying, "odd/later", "after-odd");
+    awaitImage(notifying.host() + "/odd/later:after-odd", Duration.ofSeconds(10));
+  }
+
+  @Test
   @DisplayName("bad notification bodies get 400 naming the field")
   void badEnvelope() {
     HttpResponse<String> notJson = server.send("POST", "/registry/event", "{nope", WEBHOOK_TOKEN);
