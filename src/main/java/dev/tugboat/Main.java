@@ -6,7 +6,7 @@ import dev.tugboat.config.Settings;
 import dev.tugboat.db.DbUrl;
 import dev.tugboat.db.EmbeddedPostgresServer;
 import dev.tugboat.db.Migrations;
-import dev.tugboat.inventory.Inventory;
+import dev.tugboat.inventory.InventoryModule;
 import dev.tugboat.inventory.InventoryRescan;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -155,7 +155,7 @@ public final class Main {
       }
       Server server = Server.open(options.load(extra)).await();
       try {
-        InventoryRescan rescan = Inventory.of(server.vertx(), server.services()).rescan(server.services());
+        InventoryRescan rescan = new InventoryModule(server.vertx(), server.services()).rescan();
         InventoryRescan.Summary summary = (mode.equals("latest") ? rescan.latest() : rescan.all()).await();
         spec.commandLine().getOut().println("updater " + mode + ": " + summary.scraped() + " scraped, "
             + summary.unchanged() + " unchanged, " + summary.failed() + " failed");

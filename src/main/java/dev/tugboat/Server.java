@@ -1,5 +1,7 @@
 package dev.tugboat;
 
+import dev.tugboat.allowlist.AllowListModule;
+import dev.tugboat.api.Capability;
 import dev.tugboat.api.HttpApiVerticle;
 import dev.tugboat.api.Services;
 import dev.tugboat.api.TokenAuth;
@@ -8,14 +10,9 @@ import dev.tugboat.db.Database;
 import dev.tugboat.db.DbUrl;
 import dev.tugboat.db.EmbeddedPostgresServer;
 import dev.tugboat.db.Migrations;
-import dev.tugboat.db.Schedule;
-import dev.tugboat.inventory.IngestionVerticle;
-import dev.tugboat.inventory.Inventory;
-import dev.tugboat.inventory.InventoryRescan;
-import dev.tugboat.inventory.RescanVerticle;
+import dev.tugboat.inventory.InventoryModule;
 import dev.tugboat.registry.RegistryClient;
-import dev.tugboat.transfer.TransferService;
-import dev.tugboat.transfer.TransferVerticle;
+import dev.tugboat.transfer.TransferModule;
 import dev.tugboat.watch.WatchModule;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -29,6 +26,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,34 +104,29 @@ public final class Server {
     return result.future();
   }
 
-  private Future<Void> deploy() {
-    int instances = services.settings().http().instances() > 0 ? services.settings().http().instances()
-        : Runtime.getRuntime().availableProcessors();
-    return capabilities(vertx, services)
-        .compose(v -> vertx.deployVerticle(() -> new HttpApiVerticle(services),
-            new DeploymentOptions().setInstances(instances)))
-        .mapEmpty();
+  /**
+   * What a node runs: every capability, each built once and sharing the node's services. Their verticles are
+   * deployed in this order, then the HTTP API (which mounts their routes) starts taking requests.
+   */
+  static List<Capability> capabilities(Vertx vertx, Services services) {
+    return List.of(
+        new AllowListModule(services),
+        new InventoryModule(vertx, services),
+        new TransferModule(vertx, services),
+        new WatchModule(vertx, services));
   }
 
-  /**
-   * The capabilities' background verticles (inventory ingestion and re-scan, transfer worker, watcher and
-   * deployer), deployed before the API starts taking requests. None of them needs the database to start.
-   */
-  private static Future<Void> capabilities(Vertx vertx, Services services) {
-    Settings.Inventory inventory = services.settings().inventory();
-    Inventory parts = Inventory.of(vertx, services);
-    Future<String> inventoryDeployed = vertx.deployVerticle(
-        new IngestionVerticle(parts.inbox(), parts.ingestion(), inventory.sweepInterval()));
-    if (inventory.rescanEnabled()) {
-      InventoryRescan rescan = parts.rescan(services);
-      Schedule schedule = new Schedule(services.db(), RescanVerticle.SCHEDULE, inventory.rescanInterval());
-      inventoryDeployed = inventoryDeployed.compose(id -> vertx.deployVerticle(new RescanVerticle(schedule,
-          () -> inventory.rescanMode().equals("latest") ? rescan.latest() : rescan.all(), inventory.rescanInterval(),
-          services.metrics())));
+  private Future<Void> deploy() {
+    List<Capability> capabilities = capabilities(vertx, services);
+    Future<Void> deployed = Future.succeededFuture();
+    for (Capability capability : capabilities) {
+      deployed = deployed.compose(v -> capability.deploy());
     }
-    return inventoryDeployed
-        .compose(id -> vertx.deployVerticle(new TransferVerticle(new TransferService(vertx, services))))
-        .compose(id -> WatchModule.deploy(vertx, services))
+    int instances = services.settings().http().instances() > 0 ? services.settings().http().instances()
+        : Runtime.getRuntime().availableProcessors();
+    return deployed
+        .compose(v -> vertx.deployVerticle(() -> new HttpApiVerticle(services, capabilities),
+            new DeploymentOptions().setInstances(instances)))
         .mapEmpty();
   }
 

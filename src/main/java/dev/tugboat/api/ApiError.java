@@ -22,6 +22,11 @@ public final class ApiError extends RuntimeException {
     return new ApiError(400, "invalid_request", message, field);
   }
 
+  /** A required field that is absent: {@code Missing field: <path>} on every route. */
+  public static ApiError missing(String field) {
+    return new ApiError(400, "invalid_request", "Missing field: " + field, field);
+  }
+
   public static ApiError notFound(String message) {
     return new ApiError(404, "not_found", message, null);
   }

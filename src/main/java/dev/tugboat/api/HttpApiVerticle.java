@@ -1,15 +1,6 @@
 package dev.tugboat.api;
 
-import dev.tugboat.allowlist.AdmissionRoutes;
-import dev.tugboat.allowlist.AllowListRoutes;
-import dev.tugboat.allowlist.AllowListStore;
 import dev.tugboat.config.Settings;
-import dev.tugboat.inventory.Inventory;
-import dev.tugboat.inventory.InventoryRoutes;
-import dev.tugboat.inventory.WebhookRoutes;
-import dev.tugboat.transfer.TransferRoutes;
-import dev.tugboat.transfer.TransferService;
-import dev.tugboat.watch.WatchModule;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -17,15 +8,21 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The HTTP API: every capability's routes on one router. Deployed once per core; all share one port. */
+/**
+ * The HTTP API: the ops routes and every capability's routes on one router. Deployed once per core; all
+ * instances share one port and the capabilities {@code Server} built once for the node.
+ */
 public final class HttpApiVerticle extends VerticleBase {
   private final Services services;
+  private final List<Capability> capabilities;
   private HttpServer server;
 
-  public HttpApiVerticle(Services services) {
+  public HttpApiVerticle(Services services, List<Capability> capabilities) {
     this.services = services;
+    this.capabilities = capabilities;
   }
 
   @Override
@@ -33,16 +30,9 @@ public final class HttpApiVerticle extends VerticleBase {
     Settings.Http http = services.settings().http();
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(http.bodyLimit()));
+    router.route().handler(new RequestGuard());
     OpsRoutes.mount(router, vertx, services.db(), services.metrics());
-    AllowListStore allowList = new AllowListStore(services.db(), services.clock());
-    new AllowListRoutes(allowList, services.tokens(), services.metrics()).mount(router);
-    new AdmissionRoutes(allowList, services.metrics()).mount(router);
-    Inventory inventory = Inventory.of(vertx, services);
-    new WebhookRoutes(inventory.inbox(), services.settings().auth().webhookToken(), services.metrics(), services.clock())
-        .mount(router);
-    new InventoryRoutes(inventory.store(), inventory.ingestion()).mount(router);
-    new TransferRoutes(new TransferService(vertx, services), services.tokens()).mount(router);
-    WatchModule.mount(router, vertx, services);
+    capabilities.forEach(capability -> capability.mount(router));
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx,
         ApiError.notFound("no route for " + ctx.request().method() + " " + ctx.request().path())));
@@ -56,7 +46,15 @@ public final class HttpApiVerticle extends VerticleBase {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(http.tlsCert()).setKeyPath(http.tlsKey()));
     }
     server = vertx.createHttpServer(options);
-    return server.requestHandler(router).listen().onSuccess(s -> services.httpPort().set(s.actualPort()));
+    return server.requestHandler(request -> {
+      ApiError undecodable = RequestGuard.undecodablePath(request);
+      if (undecodable != null) {
+        request.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+            .end(undecodable.toJson().encode());
+      } else {
+        router.handle(request);
+      }
+    }).listen().onSuccess(s -> services.httpPort().set(s.actualPort()));
   }
 
   /** Stops accepting connections and lets in-flight requests finish within {@code http.shutdownTimeout}. */

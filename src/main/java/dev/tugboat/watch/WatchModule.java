@@ -1,6 +1,8 @@
 package dev.tugboat.watch;
 
+import dev.tugboat.api.Capability;
 import dev.tugboat.api.Services;
+import dev.tugboat.config.Settings;
 import dev.tugboat.deploy.DeployVerticle;
 import dev.tugboat.deploy.DeploymentStore;
 import dev.tugboat.deploy.NomadDeployer;
@@ -11,20 +13,40 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
-/** Wires watch & deploy into a node: the verticles for {@code Server}, the routes for the HTTP API. */
-public final class WatchModule {
-  private WatchModule() {}
+/**
+ * Watch &amp; deploy on one node: a deployer and a watcher verticle (the watcher brings the configured watches
+ * into the database), and registrywatcher's routes plus {@code /api/v1/watches} and {@code /api/v1/deployments}.
+ */
+public final class WatchModule implements Capability {
+  private final Vertx vertx;
+  private final Services services;
+  private final WatchStore store;
+  private final DeploymentStore deployments;
+  private final WebClient client;
+  private final Notifier notifier;
+  private final DeployRequests requests;
 
-  /** Starts one deployer and one watcher on this node (the watcher brings the configured watches into the database). */
-  public static Future<Void> deploy(Vertx vertx, Services services) {
-    var settings = services.settings();
-    WatchStore store = new WatchStore(services.db());
-    DeploymentStore deployments = new DeploymentStore(services.db());
+  public WatchModule(Vertx vertx, Services services) {
+    this.vertx = vertx;
+    this.services = services;
+    Settings.Deploy deploy = services.settings().deploy();
+    this.store = new WatchStore(services.db());
+    this.deployments = new DeploymentStore(services.db());
     // idle timeout above the longest blocking query, so a quiet Nomad is not mistaken for a dead one
-    WebClient client = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false)
-        .setIdleTimeout((int) settings.deploy().nomad().blockingWait().toSeconds() + 60).setUserAgent("tugboat"));
-    Notifier notifier = new Notifier(client, settings.deploy().notifications(), services.clock());
-    DeployRequests requests = new DeployRequests(deployments, vertx.eventBus(), services.clock());
+    this.client = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false)
+        .setIdleTimeout((int) deploy.nomad().blockingWait().toSeconds() + 60).setUserAgent("tugboat"));
+    this.notifier = new Notifier(client, deploy.notifications(), services.clock());
+    this.requests = new DeployRequests(deployments, vertx.eventBus(), services.clock());
+  }
+
+  @Override
+  public String name() {
+    return "watch";
+  }
+
+  @Override
+  public Future<Void> deploy() {
+    Settings settings = services.settings();
     return vertx.deployVerticle(new DeployVerticle(deployments,
             new NomadDeployer(vertx, client, settings.deploy(), services.clock()),
             new WatchOutcomes(store, settings.deploy().retryBackoff()), notifier, settings.deploy().dryRun(),
@@ -34,13 +56,9 @@ public final class WatchModule {
         .mapEmpty();
   }
 
-  public static void mount(Router router, Vertx vertx, Services services) {
-    DeploymentStore deployments = new DeploymentStore(services.db());
-    Notifier notifier = new Notifier(WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false)),
-        services.settings().deploy().notifications(), services.clock());
-    Watches watches = new Watches(new WatchStore(services.db()),
-        new DeployRequests(deployments, vertx.eventBus(), services.clock()), services.registry(), notifier,
-        vertx.eventBus());
+  @Override
+  public void mount(Router router) {
+    Watches watches = new Watches(store, requests, services.registry(), notifier, vertx.eventBus());
     new WatchRoutes(watches, deployments, services.tokens()).mount(router);
   }
 }
