@@ -11,6 +11,7 @@ import dev.tugboat.db.DbUrl;
 import dev.tugboat.db.EmbeddedPostgresServer;
 import dev.tugboat.db.Migrations;
 import dev.tugboat.inventory.InventoryModule;
+import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.RegistryClient;
 import dev.tugboat.transfer.TransferModule;
 import dev.tugboat.watch.WatchModule;
@@ -87,8 +88,9 @@ public final class Server {
         .compose(url -> {
           Database db = Database.open(vertx, url, settings.db().poolSize());
           RegistryClient registry = new RegistryClient(vertx, settings.registries(), metrics);
+          EgressPolicy egress = EgressPolicy.of(settings.egress().allow(), settings.egress().deny());
           return tokens(vertx, settings).map(tokens -> new Server(vertx, new Services(settings, db, tokens, registry,
-              metrics, Clock.systemUTC(), new AtomicInteger()), embedded[0]));
+              metrics, Clock.systemUTC(), new AtomicInteger(), egress), embedded[0]));
         })
         .onComplete(opened -> {
           if (opened.succeeded()) {

@@ -10,7 +10,7 @@ import java.util.Set;
 
 /** The typed, validated configuration. Built only through {@link #from(JsonObject)}. */
 public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> registries, Inventory inventory,
-                       Transfer transfer, Watch watch, Deploy deploy) {
+                       Transfer transfer, Watch watch, Deploy deploy, Egress egress) {
 
   public record Http(String host, int port, int instances, long bodyLimit, Duration shutdownTimeout, String tlsCert,
                      String tlsKey) {
@@ -99,6 +99,13 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
     }
   }
 
+  /**
+   * Outbound calls: which hosts may be called ({@code allow}: empty = any not denied; {@code deny} wins; host
+   * names, {@code *.suffix}, IP addresses, CIDR blocks), and the deadline of each outbound request that is not a
+   * streamed blob or a Nomad blocking query.
+   */
+  public record Egress(List<String> allow, List<String> deny, Duration timeout) {}
+
   public static Settings from(JsonObject c) {
     JsonObject http = c.getJsonObject("http");
     JsonObject db = c.getJsonObject("db");
@@ -125,12 +132,54 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
         inventory(c.getJsonObject("inventory")),
         transfer(c.getJsonObject("transfer")),
         watch(c.getJsonObject("watch")),
-        deploy(c.getJsonObject("deploy")));
+        deploy(c.getJsonObject("deploy")),
+        egress(c.getJsonObject("egress")));
     if (settings.http().tlsCert().isEmpty() != settings.http().tlsKey().isEmpty()) {
       throw new ConfigException(settings.http().tlsCert().isEmpty() ? "http.tlsCert" : "http.tlsKey",
           "http.tlsCert and http.tlsKey go together");
     }
     return settings;
+  }
+
+  private static Egress egress(JsonObject e) {
+    List<String> allow = texts("egress.allow", required(e, "egress.allow", "allow"));
+    List<String> deny = texts("egress.deny", required(e, "egress.deny", "deny"));
+    try {
+      dev.tugboat.registry.EgressPolicy.of(allow, List.of());
+    } catch (IllegalArgumentException bad) {
+      throw new ConfigException("egress.allow", bad.getMessage());
+    }
+    try {
+      dev.tugboat.registry.EgressPolicy.of(List.of(), deny);
+    } catch (IllegalArgumentException bad) {
+      throw new ConfigException("egress.deny", bad.getMessage());
+    }
+    return new Egress(allow, deny, duration(e, "egress.timeout", "timeout"));
+  }
+
+  /**
+   * A list of text items: a YAML list, or from the environment and {@code --set} a JSON list or a comma-separated
+   * string ({@code a,b}); an empty string is an empty list.
+   */
+  private static List<String> texts(String key, Object value) {
+    List<String> out = new ArrayList<>();
+    if (value instanceof String s && !s.trim().startsWith("[")) {
+      for (String item : s.split(",")) {
+        if (!item.isBlank()) {
+          out.add(item.trim());
+        }
+      }
+      return List.copyOf(out);
+    }
+    JsonArray list = list(key, value);
+    for (int i = 0; i < list.size(); i++) {
+      Object item = list.getValue(i);
+      if (!(item instanceof String s) || s.isBlank()) {
+        throw new ConfigException(key + "[" + i + "]", "expected non-empty text");
+      }
+      out.add(s.trim());
+    }
+    return List.copyOf(out);
   }
 
   private static Transfer transfer(JsonObject t) {

@@ -42,6 +42,22 @@ class SettingsTest {
   }
 
   @Test
+  void egressDefaultsAndLists() {
+    Settings s = Settings.from(defaults());
+    assertThat(s.egress().allow()).isEmpty();
+    assertThat(s.egress().deny()).containsExactly("169.254.0.0/16", "fe80::/10", "fd00:ec2::254");
+    assertThat(s.egress().timeout()).isEqualTo(Duration.ofSeconds(30));
+    JsonObject c = defaults();
+    c.getJsonObject("egress").put("deny", "127.0.0.2, 10.0.0.0/8").put("allow", "");
+    assertThat(Settings.from(c).egress().deny()).containsExactly("127.0.0.2", "10.0.0.0/8");
+    assertThat(Settings.from(c).egress().allow()).isEmpty();
+    c.getJsonObject("egress").put("deny", "[\"127.0.0.3\"]");
+    assertThat(Settings.from(c).egress().deny()).containsExactly("127.0.0.3");
+    c.getJsonObject("egress").put("deny", "10.0.0.0/40");
+    assertThat(rejected(c).key()).isEqualTo("egress.deny");
+  }
+
+  @Test
   void portAsTextIsParsed() {
     JsonObject c = defaults();
     c.getJsonObject("http").put("port", " 9090 ");
