@@ -65,4 +65,21 @@ public class RegistryException extends RuntimeException {
       super(operation + ": expected digest " + expected + " but the content hashes to " + actual, 0, List.of(), null);
     }
   }
+
+  /** No answer within the deadline ({@code egress.timeout}): the request was reset. */
+  public static final class Timeout extends RegistryException {
+    public Timeout(String operation, long millis) {
+      super(operation, 0, List.of(), new java.util.concurrent.TimeoutException("no answer within " + millis + " ms"));
+    }
+  }
+
+  /**
+   * A request that cannot even be built (a reference, name or URL outside the grammar): it fails at once and
+   * would fail the same way every time, so it is never retried.
+   */
+  public static final class InvalidRequest extends RegistryException {
+    public InvalidRequest(String operation, String reason) {
+      super(operation, 0, List.of(), new IllegalArgumentException(reason));
+    }
+  }
 }

@@ -2,6 +2,7 @@ package dev.tugboat.transfer;
 
 import dev.tugboat.config.Settings.RegistrySettings;
 import dev.tugboat.registry.Authorizer;
+import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.RegistryClient;
 import dev.tugboat.registry.RetryPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,7 +43,8 @@ final class JobClients {
         verifyTls && base.tlsVerify(), base.maxConcurrency());
     Map<String, Authorizer> fixed = auth == null || basic ? Map.of()
         : Map.of(endpoint.registry(), new TokenAuthorizer(tokenHttp(), auth, verifyTls, clock));
-    RegistryClient client = new RegistryClient(vertx, List.of(settings), metrics, RetryPolicy.DEFAULT, clock, fixed);
+    RegistryClient client = new RegistryClient(vertx, List.of(settings), metrics, EgressPolicy.OPEN,
+        RegistryClient.DEFAULT_TIMEOUT, RetryPolicy.DEFAULT, clock, fixed);
     open.add(client);
     return client;
   }
