@@ -12,9 +12,13 @@ public class RegistryException extends RuntimeException {
 
   public RegistryException(String operation, int status, List<RegistryError> errors, Throwable cause) {
     super(operation + " failed" + (status > 0 ? " with HTTP " + status : "") + describe(errors)
-        + (cause != null && status == 0 ? ": " + cause.getMessage() : ""), cause);
+        + (cause != null && status == 0 ? ": " + describe(cause) : ""), cause);
     this.status = status;
     this.errors = List.copyOf(errors);
+  }
+
+  private static String describe(Throwable cause) {
+    return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
   }
 
   private static String describe(List<RegistryError> errors) {

@@ -95,13 +95,19 @@ final class RegistryTransport {
 
   /** A call whose answer is read whole (manifests, lists, errors). */
   Future<RegistryResponse> send(RegistryCall call) {
-    return withRetries(call, 1, c -> exchange(c, true)).compose(exchange -> exchange.body()
-        .map(b -> new RegistryResponse(exchange.response().statusCode(), exchange.response().headers(), b)));
+    return typed(call, withRetries(call, 1, c -> exchange(c, true)).compose(exchange -> exchange.body()
+        .map(b -> new RegistryResponse(exchange.response().statusCode(), exchange.response().headers(), b))));
   }
 
   /** A call whose answer is streamed (blob GET): the response is paused; the caller consumes or drains it. */
   Future<HttpClientResponse> open(RegistryCall call) {
-    return withRetries(call, 1, c -> exchange(c, false)).map(Exchange::response);
+    return typed(call, withRetries(call, 1, c -> exchange(c, false)).map(Exchange::response));
+  }
+
+  /** Callers see a RegistryException or a refusal, whatever failed underneath (a client closing at shutdown too). */
+  private static <T> Future<T> typed(RegistryCall call, Future<T> result) {
+    return result.recover(err -> Future.failedFuture(err instanceof RegistryException || err instanceof EgressPolicy.Denied
+        ? err : new RegistryException(call.operation() + " (" + call.endpoint().baseUrl() + ")", 0, List.of(), err)));
   }
 
   /**
@@ -120,7 +126,7 @@ final class RegistryTransport {
     }
     options.putHeader("Content-Length", Long.toString(length));
     Limiter limiter = limiter(call.endpoint());
-    return authorization(call, call.url(), false)
+    return typed(call, authorization(call, call.url(), false)
         .compose(auth -> {
           if (auth != null) {
             options.putHeader("Authorization", auth);
@@ -138,7 +144,7 @@ final class RegistryTransport {
             }
           });
         })
-        .onFailure(err -> pipe.close());
+        .onFailure(err -> pipe.close()));
   }
 
   /**
