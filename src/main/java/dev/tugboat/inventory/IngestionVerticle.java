@@ -116,6 +116,10 @@ public final class IngestionVerticle extends VerticleBase {
   private void run(String lane, InboxStore.Entry entry) {
     Future.succeededFuture().compose(v -> process(entry)) // a throw while processing fails this event alone
         .onComplete(done -> onContext(() -> {
+          if (done.failed()) { // the outcome could not be saved: the lease runs out and the event is claimed again
+            LOG.warn("inventory event {}: outcome not saved ({}); retried after its lease", entry.id(),
+                done.cause().getMessage());
+          }
           held--;
           InboxStore.Entry next = lanes.get(lane).poll();
           if (next == null) {

@@ -103,7 +103,7 @@ public final class InventoryRoutes {
     ImageReference ref = reference(ctx);
     String refusal = targets.refusal(ref.registry());
     if (refusal != null) { // before anything is sent: a refused host never receives a request
-      throw new ApiError(403, "registry_refused", refusal, "ref");
+      throw refused(refusal);
     }
     Future<Optional<StoredImage>> known = ref.digest() != null
         ? store.byDigest(ref.registry(), ref.repository(), ref.digest())
@@ -133,12 +133,17 @@ public final class InventoryRoutes {
     });
   }
 
+  /** A host the egress policy or {@code inventory.configuredRegistriesOnly} refuses: the client's choice, a 403. */
+  private static ApiError refused(String reason) {
+    return new ApiError(403, "registry_refused", reason, "ref");
+  }
+
   private static Throwable registryFailure(ImageReference ref, Throwable failure) {
     if (failure instanceof RegistryException.NotFound) {
       return ApiError.notFound(ref + " does not exist in its registry");
     }
     if (failure instanceof EgressPolicy.Denied || failure instanceof Ingestion.Refused) {
-      return new ApiError(403, "registry_refused", failure.getMessage(), "ref");
+      return refused(failure.getMessage());
     }
     if (failure instanceof RegistryException.InvalidRequest) {
       return ApiError.invalid("ref", failure.getMessage());

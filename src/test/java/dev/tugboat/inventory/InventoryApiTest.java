@@ -76,16 +76,7 @@ class InventoryApiTest {
   }
 
   static JsonObject awaitImage(String ref, Duration within) {
-    JsonObject[] found = new JsonObject[1];
-    await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> {
-      HttpResponse<String> r = server.get("/v2/images/" + ref);
-      if (r.statusCode() == 200) {
-        found[0] = new JsonObject(r.body());
-        return true;
-      }
-      return false;
-    });
-    return found[0];
+    return Events.awaitImage(server, ref, within);
   }
 
   static HttpResponse<String> postEvents(JsonArray events, String token) {

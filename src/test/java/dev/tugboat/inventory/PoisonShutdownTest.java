@@ -10,6 +10,7 @@ import dev.tugboat.db.Vendor;
 import dev.tugboat.testing.RawHttp;
 import dev.tugboat.testing.RegistryFixture;
 import dev.tugboat.testing.ServerProcess;
+import dev.tugboat.testing.SilentServer;
 import dev.tugboat.testing.TestDatabases;
 import dev.tugboat.testing.TestImages;
 import dev.tugboat.testing.TestServer;
@@ -17,10 +18,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
@@ -52,21 +48,8 @@ class PoisonShutdownTest {
   @DisplayName("poison row from an older release + a hanging registry: valid events visible within 2 s, SIGTERM exits in time")
   void poisonThenSigterm() throws Exception {
     DbUrl url = TestDatabases.fresh(vendor);
-    List<Socket> held = new CopyOnWriteArrayList<>();
-    try (RegistryFixture registry = RegistryFixture.start();
-         ServerSocket hanging = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-      Thread acceptor = new Thread(() -> {
-        while (!hanging.isClosed()) {
-          try {
-            held.add(hanging.accept());
-          } catch (IOException closed) {
-            return;
-          }
-        }
-      }, "hanging-registry");
-      acceptor.setDaemon(true);
-      acceptor.start();
-      String hangingHost = "127.0.0.1:" + hanging.getLocalPort();
+    try (RegistryFixture registry = RegistryFixture.start(); SilentServer hanging = SilentServer.start()) {
+      String hangingHost = hanging.host();
 
       // the database as an older release left it: a poison row, stored as is, and work for the hanging registry
       Migrations.run(url);
@@ -97,13 +80,13 @@ class PoisonShutdownTest {
             node.port(), "GET", "/v2/images/" + registry.host() + "/fresh/app:1.0", null, null, 5000).status() == 200);
         System.out.printf("poison-shutdown figure (%s): valid event beside a stored poison row visible after %d ms%n",
             vendor, (System.nanoTime() - posted) / 1_000_000);
-        await().atMost(Duration.ofSeconds(5)).until(() -> !held.isEmpty()); // a call hangs on the silent registry
+        await().atMost(Duration.ofSeconds(5)).until(() -> hanging.connections() >= 1); // a call hangs on the silent registry
 
         // an API request in flight on the hanging registry as SIGTERM arrives
         CompletableFuture<HttpResponse<String>> inFlight = HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + node.port() + "/v2/images/" + hangingHost + "/api/app:1.0"))
             .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        await().atMost(Duration.ofSeconds(5)).until(() -> held.size() >= 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> hanging.connections() >= 2);
 
         long stopping = System.nanoTime();
         int code = node.stop(SHUTDOWN_TIMEOUT.plusSeconds(5));
@@ -129,9 +112,6 @@ class PoisonShutdownTest {
         vertx.close().await();
       }
     } finally {
-      for (Socket s : held) {
-        s.close();
-      }
       TestDatabases.drop(url);
     }
   }

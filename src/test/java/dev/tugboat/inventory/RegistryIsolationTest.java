@@ -5,18 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tugboat.db.Vendor;
 import dev.tugboat.testing.RegistryFixture;
+import dev.tugboat.testing.SilentServer;
 import dev.tugboat.testing.TestImages;
 import dev.tugboat.testing.TestServer;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -38,40 +34,25 @@ class RegistryIsolationTest {
   @Parameter Vendor vendor;
   static TestServer server;
   static RegistryFixture healthy;
-  static ServerSocket hanging;
-  static final List<Socket> held = new CopyOnWriteArrayList<>();
+  static SilentServer hanging;
 
   @BeforeParameterizedClassInvocation
-  static void start(Vendor vendor) throws IOException {
+  static void start(Vendor vendor) {
     healthy = RegistryFixture.start();
-    hanging = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-    Thread acceptor = new Thread(() -> {
-      while (!hanging.isClosed()) {
-        try {
-          held.add(hanging.accept()); // accepted, never read, never answered
-        } catch (IOException closed) {
-          return;
-        }
-      }
-    }, "hanging-registry");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    hanging = SilentServer.start();
     server = TestServer.start(vendor, Map.of("inventory.sweepInterval", "500ms", "inventory.rescanInterval", "0",
         "egress.timeout", DEADLINE.toSeconds() + "s"));
   }
 
   @AfterParameterizedClassInvocation
-  static void stop() throws IOException {
+  static void stop() {
     server.close();
     healthy.close();
     hanging.close();
-    for (Socket s : held) {
-      s.close();
-    }
   }
 
   static String hangingHost() {
-    return "127.0.0.1:" + hanging.getLocalPort();
+    return hanging.host();
   }
 
   @Test
@@ -84,7 +65,7 @@ class RegistryIsolationTest {
     }
     JsonObject other = Events.push(hangingHost(), "hang/other", digest, "2.0");
     assertThat(Events.post(server, stuck[0], stuck[1], stuck[2], other).statusCode()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(5)).until(() -> held.size() >= 2); // both lanes are waiting on it
+    await().atMost(Duration.ofSeconds(5)).until(() -> hanging.connections() >= 2); // both lanes are waiting on it
 
     String first = TestImages.pushSmallImage(healthy, "fine/app", List.of("1.0"), 1).digest();
     String second = TestImages.pushSmallImage(healthy, "fine/other", List.of("3.1"), 2).digest();

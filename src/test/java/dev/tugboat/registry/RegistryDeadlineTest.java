@@ -7,16 +7,13 @@ import static org.awaitility.Awaitility.await;
 import dev.tugboat.config.Settings.RegistrySettings;
 import dev.tugboat.testing.FaultProxy;
 import dev.tugboat.testing.RegistryFixture;
+import dev.tugboat.testing.SilentServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,39 +56,6 @@ class RegistryDeadlineTest {
         metrics.find("tugboat_registry_in_flight").gauges().forEach(g -> assertThat(g.value()).isZero()));
   }
 
-  /** A TCP listener that accepts connections and never answers. */
-  static final class Silent implements AutoCloseable {
-    final ServerSocket socket;
-    final List<Socket> accepted = new CopyOnWriteArrayList<>();
-
-    Silent() throws IOException {
-      socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-      Thread acceptor = new Thread(() -> {
-        while (!socket.isClosed()) {
-          try {
-            accepted.add(socket.accept());
-          } catch (IOException closed) {
-            return;
-          }
-        }
-      }, "silent-registry");
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    String host() {
-      return "127.0.0.1:" + socket.getLocalPort();
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-      for (Socket s : accepted) {
-        s.close();
-      }
-    }
-  }
-
   /** An HTTP server on {@code address} recording each request's path; {@code answer} replies. */
   static HttpServer recording(String address, List<String> seen, Consumer<HttpServerRequest> answer) {
     return vertx.createHttpServer().requestHandler(request -> {
@@ -102,8 +66,8 @@ class RegistryDeadlineTest {
 
   @Test
   @DisplayName("a registry that accepts and never answers: every call fails with Timeout at the deadline, waiters included; permits come back")
-  void hangingRegistryTimesOut() throws Exception {
-    try (Silent silent = new Silent()) {
+  void hangingRegistryTimesOut() {
+    try (SilentServer silent = SilentServer.start()) {
       RegistryClient client = client(EgressPolicy.OPEN, Duration.ofMillis(700));
       Repository repo = new Repository(silent.host(), "hangs/app");
       List<Future<Manifest>> calls = new ArrayList<>();
@@ -120,8 +84,8 @@ class RegistryDeadlineTest {
 
   @Test
   @DisplayName("requests that cannot be built (digest with spaces, bad name, bad host, bad redirect) fail at once, typed, with nothing sent")
-  void unbuildableRequestsFailAtOnce() throws Exception {
-    try (Silent silent = new Silent()) {
+  void unbuildableRequestsFailAtOnce() {
+    try (SilentServer silent = SilentServer.start()) {
       RegistryClient client = client(EgressPolicy.OPEN, Duration.ofSeconds(30));
       Repository repo = new Repository(silent.host(), "poison/app");
       List<Future<?>> calls = List.of(
@@ -137,7 +101,7 @@ class RegistryDeadlineTest {
         assertThat(call.isComplete()).as("failed before any I/O").isTrue();
         assertThat(call.cause()).isInstanceOf(RegistryException.InvalidRequest.class);
       }
-      assertThat(silent.accepted).isEmpty();
+      assertThat(silent.connections()).isZero();
       permitsBack();
       client.close().await();
     }
