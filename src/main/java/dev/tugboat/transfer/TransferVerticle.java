@@ -123,7 +123,9 @@ public final class TransferVerticle extends VerticleBase {
           if (!held) {
             copy.cancel(new Stopped("lease lost", false));
           }
-        }));
+        })
+        .onFailure(err -> LOG.warn("transfer job {}: lease not renewed ({}); tried again in {} ms", job.id(),
+            err.getMessage(), third)));
     boolean[] saving = {false}; // one save at a time: two in flight could land in the wrong order
     long flush = vertx.setPeriodic(settings.progressInterval().toMillis(), id -> {
       if (dirty[0] && !saving[0]) {

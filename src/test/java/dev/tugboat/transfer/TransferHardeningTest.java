@@ -299,6 +299,33 @@ class TransferHardeningTest {
   }
 
   @Test
+  @DisplayName("a job whose node was lost more than transfer.maxTakeovers times ends FAILED instead of being run again")
+  void jobWhoseNodesKeepDyingEnds() throws Exception {
+    String id = UUID.randomUUID().toString();
+    String endpoint = target.baseUrl() + "/v2";
+    JsonObject request = new JsonObject()
+        .put("source", new JsonObject().put("endpoint", source.baseUrl() + "/v2").put("image", "team/app")
+            .put("ref", "v1").put("verify_tls", true).put("auth", false))
+        .put("targets", new JsonArray().add(new JsonObject().put("endpoint", endpoint).put("overwrite", true)
+            .put("verify_tls", true).put("auth", false)));
+    var db = server.database();
+    try (var conn = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+         var st = conn.prepareStatement("INSERT INTO transfer_jobs (id, state, request, progress, attempts, max_attempts,"
+             + " takeovers, created_at, next_attempt_at, lease_owner, lease_until) VALUES (?, 'RUNNING', ?, ?, 1, 3, 10,"
+             + " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'a-node-that-died', CURRENT_TIMESTAMP)")) {
+      st.setString(1, id);
+      st.setString(2, request.encode());
+      st.setString(3, Progress.start(List.of(endpoint)).toJson().encode());
+      st.executeUpdate();
+    }
+    JsonObject done = jobs.awaitOver(id, Duration.ofSeconds(60));
+    assertThat(done.getString("value")).as(done.encodePrettily()).isEqualTo("FAILED");
+    assertThat(done.getInteger("takeovers")).isEqualTo(11);
+    assertThat(done.getInteger("attempts")).isEqualTo(1);
+    assertThat(done.getString("last_error")).contains("lost 11 times").contains("transfer.maxTakeovers");
+  }
+
+  @Test
   @DisplayName("a job an older version stored with a NUL in a header value ends FAILED after max_attempts, never beyond, never stuck RUNNING")
   void unrunnableStoredJobEnds() throws Exception {
     String repo = repo();

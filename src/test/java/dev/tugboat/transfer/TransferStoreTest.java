@@ -99,6 +99,7 @@ class TransferStoreTest {
     assertThat(takenOver.attempts()).as("a lost node is not a failed attempt").isEqualTo(1);
     assertThat(takenOver.takeovers()).isEqualTo(1);
     assertThat(store.renew(id, "node-a", MINUTE).await()).as("the lost node's lease is gone").isFalse();
+    assertThat(store.renew(id, "node-b", MINUTE).await()).as("the holder renews").isTrue();
 
     assertThat(store.retry(id, "node-b", "failed", takenOver.progress(), Duration.ZERO).await()).isTrue();
     TransferJob second = claim(id, "node-b", MINUTE);
