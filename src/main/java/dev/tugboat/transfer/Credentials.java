@@ -143,8 +143,8 @@ record Credentials(String user, String password, String url, String tokenType, J
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!ok) {
+      boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
+      if (!ok && "!#$%&'*+-.^_`|~".indexOf(c) < 0) {
         return false;
       }
     }

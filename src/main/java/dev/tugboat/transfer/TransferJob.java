@@ -12,7 +12,8 @@ import java.time.format.DateTimeFormatter;
  * after the node running it was lost (its lease ran out), which is not a new attempt.
  */
 record TransferJob(String id, String state, JsonObject request, String secrets, JsonObject progress, int attempts,
-                   int maxAttempts, int takeovers, String lastError, boolean cancelled, Instant createdAt, Instant finishedAt) {
+                   int maxAttempts, int takeovers, String lastError, boolean cancelled, Instant createdAt,
+                   Instant finishedAt) {
   /** The transfer service's timestamp form: microseconds and {@code +00:00}. */
   private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxxx")
       .withZone(ZoneOffset.UTC);

@@ -22,7 +22,7 @@ import java.util.Set;
  *     ran such a job once), or null for {@code transfer.retries}
  */
 record TransferRequest(Source source, List<Target> targets, String issuer, Integer attempts) {
-  /** The transfer service's limit on what {@code retries_left} may ask for; the setting allows the same. */
+  /** The most attempts a job may ask for, as many as {@code transfer.retries} allows. */
   static final int MAX_RETRIES = 100;
   private static final Set<String> TOP = Set.of("source", "targets", "issuer", "retries_left", "id", "status");
   private static final Set<String> SOURCE = Set.of("endpoint", "image", "ref", "verify_tls", "auth");
