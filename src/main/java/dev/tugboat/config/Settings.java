@@ -39,7 +39,8 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
    * and kept in the database. Blobs larger than {@code chunkSize} go up in PATCH chunks of that size.
    */
   public record Transfer(int workers, int parallelBlobs, int retries, Duration retryBackoff, long chunkSize,
-                         Duration leaseTtl, Duration sweepInterval, Duration progressInterval, String secretKey) {
+                         Duration leaseTtl, Duration sweepInterval, Duration progressInterval, String secretKey,
+                         int maxTakeovers) {
     @Override
     public String toString() {
       return "Transfer[workers=" + workers + ", parallelBlobs=" + parallelBlobs + ", retries=" + retries
@@ -205,7 +206,8 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
         duration(t, "transfer.retryBackoff", "retryBackoff"),
         integer(t, "transfer.chunkSize", "chunkSize", 1024 * 1024, Integer.MAX_VALUE),
         lease, duration(t, "transfer.sweepInterval", "sweepInterval"),
-        duration(t, "transfer.progressInterval", "progressInterval"), key);
+        duration(t, "transfer.progressInterval", "progressInterval"), key,
+        integer(t, "transfer.maxTakeovers", "maxTakeovers", 0, 1000));
   }
 
   private static Inventory inventory(JsonObject s) {
