@@ -69,7 +69,7 @@ class WatchClusterTest {
          RegistryFixture notifying = RegistryFixture.builder()
              .notifications(server.uri("/dockerRegistry/event").toString(), Map.of()).start()) {
       TestImages.pushSmallImage(notifying, repo, List.of("v1.0.0"), 7001);
-      fixture.watch(server, notifying.host(), repo, null); // a new watch is checked at once: the baseline
+      fixture.watch(server, notifying.host(), repo, null, "app", "v1.0.0"); // checked at once: Nomad runs v1.0.0
       WatchFixture.awaitBaseline(server, repo, "v1.0.0");
       long started = System.nanoTime();
       TestImages.pushSmallImage(notifying, repo, List.of("v1.0.1"), 7002);
