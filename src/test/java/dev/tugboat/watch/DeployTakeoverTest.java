@@ -126,7 +126,7 @@ class DeployTakeoverTest {
       fixture.push(repo, "v1.0.0");
       // the job lives where the node looks: in team-a
       fixture.putJob("team-a", fixture.registry.host(), repo, "v1.0.0");
-      fixture.watch(server, repo, null, "v1.0.0");
+      fixture.addWatch(server, fixture.registry.host(), repo, null, "app");
       WatchFixture.awaitBaseline(server, repo, "v1.0.0");
       fixture.push(repo, "v1.1.0");
       JsonObject done = awaitDeployment(server, repo, 1, "SUCCESSFUL");

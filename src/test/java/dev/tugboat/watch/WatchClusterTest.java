@@ -76,7 +76,8 @@ class WatchClusterTest {
       JsonObject d = awaitDeployment(server, repo, 1, "SUCCESSFUL");
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
       assertThat(d.getJsonObject("to").getString("tag")).isEqualTo("v1.0.1");
-      assertThat(d.getString("image")).isEqualTo(notifying.host() + "/" + repo + ":v1.0.1");
+      assertThat(d.getString("image")).isEqualTo(notifying.host() + "/" + repo + ":v1.0.1@" + d.getJsonObject("to")
+          .getString("digest"));
     }
   }
 }

@@ -62,6 +62,11 @@ final class WatchFixture implements AutoCloseable {
   /** As above, mapping the watch to Nomad task {@code task} (the job has {@code app} and {@code sidecar}). */
   void watch(TestServer server, String registryHost, String repository, String policy, String task, String runningTag) {
     putJob("default", registryHost, repository, runningTag);
+    addWatch(server, registryHost, repository, policy, task);
+  }
+
+  /** Only the watch (POST /api/v1/watches), for a job the test puts into Nomad itself. */
+  void addWatch(TestServer server, String registryHost, String repository, String policy, String task) {
     JsonObject body = new JsonObject().put("registry", registryHost).put("repository", repository)
         .put("job", job(repository)).put("tasks", new JsonArray().add(task));
     if (policy != null) {
