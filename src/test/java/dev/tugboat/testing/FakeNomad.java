@@ -47,6 +47,7 @@ public final class FakeNomad implements AutoCloseable {
   private final List<JsonObject> registrations = new CopyOnWriteArrayList<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final List<String> conflicts = new CopyOnWriteArrayList<>();
+  private volatile boolean silent;
 
   private FakeNomad(String token, long evalDelayMs, long deploymentDelayMs) {
     this.token = token;
@@ -166,8 +167,16 @@ public final class FakeNomad implements AutoCloseable {
     return List.copyOf(requests);
   }
 
+  /** From now on requests are recorded and never answered (a Nomad that hangs); false answers again. */
+  public void silent(boolean on) {
+    silent = on;
+  }
+
   private void handle(HttpServerRequest request) {
     requests.add(request.method() + " " + request.uri());
+    if (silent) {
+      return;
+    }
     if (token != null && !token.equals(request.getHeader("X-Nomad-Token"))) {
       request.response().setStatusCode(403).end("Permission denied");
       return;

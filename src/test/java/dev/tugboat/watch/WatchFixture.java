@@ -105,6 +105,11 @@ final class WatchFixture implements AutoCloseable {
         .orElseThrow();
   }
 
+  static List<String> watchNames(TestServer server) {
+    return new JsonArray(server.get("/api/v1/watches").body()).stream().map(w -> ((JsonObject) w).getString("name"))
+        .toList();
+  }
+
   static long checks(TestServer server, String name) {
     return watchState(server, name).getLong("checks");
   }
