@@ -79,11 +79,15 @@ public final class NomadDeployer implements Deployer {
         return Future.succeededFuture(Current.missing("no task named " + tasks + " in Nomad job " + job));
       }
       return send(ns, HttpMethod.GET, path + "/allocations", null, "GET allocations of " + job, callTimeoutMs)
-          .compose(list -> newestRunning(list.bodyAsJsonArray()) == null ? Future.succeededFuture(List.<String>of())
-              : send(ns, HttpMethod.GET, "/v1/allocation/" + encode(newestRunning(list.bodyAsJsonArray())), null,
-                  "GET allocation of " + job, callTimeoutMs)
-                  .map(alloc -> alloc.bodyAsJsonObject().getJsonObject("Job") == null ? List.<String>of()
-                      : images(alloc.bodyAsJsonObject().getJsonObject("Job"), tasks)))
+          .compose(list -> {
+            String newest = newestRunning(list.bodyAsJsonArray());
+            return newest == null ? Future.succeededFuture(List.<String>of())
+                : send(ns, HttpMethod.GET, "/v1/allocation/" + encode(newest), null, "GET allocation of " + job,
+                    callTimeoutMs).map(alloc -> {
+                      JsonObject placed = alloc.bodyAsJsonObject().getJsonObject("Job");
+                      return placed == null ? List.<String>of() : images(placed, tasks);
+                    });
+          })
           .map(running -> new Current(null, images, running));
     });
   }
