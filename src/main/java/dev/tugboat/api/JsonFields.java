@@ -35,7 +35,7 @@ public final class JsonFields {
 
   /** The request body as any JSON value (null when empty); 400 naming {@code body} when it is not JSON. */
   public static Object bodyValue(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().length() == 0) {
+    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() <= 0) { // -1: no body at all
       return null;
     }
     try {
