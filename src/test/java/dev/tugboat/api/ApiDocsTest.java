@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tugboat.db.Vendor;
 import dev.tugboat.testing.ApiDescription;
+import dev.tugboat.testing.RegistryFixture;
+import dev.tugboat.testing.TestImages;
 import dev.tugboat.testing.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -169,6 +171,26 @@ class ApiDocsTest {
       assertThat(server.get("/api/docs/index.html").body()).isEqualTo(page.body());
       assertThat(server.get("/api/docs/").body()).isEqualTo(page.body());
       assertThat(server.get("/api/docs/no-such-file.js").statusCode()).isEqualTo(404);
+    }
+  }
+
+  @Test
+  @DisplayName("a transfer's Server-Sent Events stream is text/event-stream whose events match the document's x-events")
+  void serverSentEvents() {
+    try (RegistryFixture source = RegistryFixture.start(); RegistryFixture target = RegistryFixture.start();
+         TestServer server = TestServer.start(Vendor.POSTGRESQL, Map.of())) {
+      TestImages.pushSmallImage(source, "docs/app", List.of("v1"), 7L);
+      JsonObject job = new JsonObject()
+          .put("source", new JsonObject().put("endpoint", source.baseUrl() + "/v2").put("image", "docs/app").put("ref", "v1"))
+          .put("targets", new io.vertx.core.json.JsonArray().add(new JsonObject().put("endpoint", target.baseUrl() + "/v2")));
+      HttpResponse<String> created = server.send("POST", "/api/distribute/image", job.encode(), null);
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+      String id = new JsonObject(created.body()).getString("id");
+      // read whole (the stream ends with the job), and checked event by event by TestServer's answer check
+      HttpResponse<String> events = server.get("/api/distribute/image/" + id + "/events");
+      assertThat(events.statusCode()).isEqualTo(200);
+      assertThat(events.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+      assertThat(events.body()).contains("event: progress\ndata: {", "event: end\ndata: FINISHED");
     }
   }
 }

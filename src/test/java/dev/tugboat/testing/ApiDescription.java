@@ -70,10 +70,12 @@ public final class ApiDescription {
       "/tags/.+", List.of("/tags/{repo}", "/tags/{repo}/reset"));
 
   /**
-   * Answers known to differ from the document because the code is wrong, by {@code operationId status}: each one
-   * reported to the lead; remove the entry when the code is fixed (the check then applies again).
+   * Answers sent without a Content-Type although they have a body, by {@code operationId status}: a bug in the
+   * code, reported; the body is still checked against the documented media type. Remove an entry when the code
+   * sets the header (the Content-Type check then applies again).
    */
-  static final Map<String, String> KNOWN_DEVIATIONS = Map.of();
+  static final Map<String, String> MISSING_CONTENT_TYPE = Map.of(
+      "addWatch 201", "WatchRoutes.addWatch ends the 201 without Content-Type: application/json");
 
   private static final Pattern TEMPLATE_PARAM = Pattern.compile("\\{[^}/]+}");
   private static volatile ApiDescription instance;
@@ -171,9 +173,6 @@ public final class ApiDescription {
       JsonObject operation = pathItem(best.template).getJsonObject(method.toLowerCase(Locale.ROOT));
       String operationId = operation.getString("operationId");
       request += " (" + operationId + ")";
-      if (KNOWN_DEVIATIONS.containsKey(operationId + " " + status)) {
-        return operationId;
-      }
       JsonObject responses = operation.getJsonObject("responses");
       JsonObject response = deref(responses.getJsonObject(String.valueOf(status), responses.getJsonObject("default")));
       check(response != null, "status " + status + " is not documented for " + operationId + " (documented: "
@@ -195,7 +194,11 @@ public final class ApiDescription {
       validate(operationId, ValidatableResponse.create(status, headers));
       return;
     }
-    String key = content.fieldNames().stream().filter(k -> matches(k, mediaType)).findFirst().orElse(null);
+    if (mediaType.isEmpty() && MISSING_CONTENT_TYPE.containsKey(operationId + " " + status)) {
+      mediaType = content.fieldNames().iterator().next();
+    }
+    String actual = mediaType;
+    String key = content.fieldNames().stream().filter(k -> matches(k, actual)).findFirst().orElse(null);
     check(key != null, "Content-Type '" + headers.get("content-type") + "' is not one of " + content.fieldNames()
         + " documented for " + operationId + " " + status);
     if (isJson(key)) {

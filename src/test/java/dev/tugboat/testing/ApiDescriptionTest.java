@@ -1,5 +1,6 @@
 package dev.tugboat.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -78,5 +79,15 @@ class ApiDescriptionTest {
     assertThatThrownBy(() -> ApiDescription.checkUncounted("GET", "/api/distribute/image/x/events", 200,
         Map.of("Content-Type", "text/event-stream"), "event: progress\ndata: {\"value\":\"LOST\"}\n\n"))
         .isInstanceOf(AssertionError.class).hasMessageContaining("event progress");
+  }
+
+  @Test
+  @DisplayName("an answer listed as sent without Content-Type still has its body checked")
+  void missingContentTypeListed() {
+    assertThat(ApiDescription.MISSING_CONTENT_TYPE).containsKey("addWatch 201");
+    assertThatThrownBy(() -> ApiDescription.checkUncounted("POST", "/api/v1/watches", 201, Map.of(), "{\"name\":\"app\"}"))
+        .isInstanceOf(AssertionError.class).hasMessageContaining("addWatch");
+    assertThatCode(() -> ApiDescription.checkUncounted("DELETE", "/api/v1/watches/app", 204, Map.of(), ""))
+        .doesNotThrowAnyException();
   }
 }
