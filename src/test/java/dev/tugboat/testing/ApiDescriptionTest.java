@@ -34,6 +34,7 @@ class ApiDescriptionTest {
           "event: end\ndata: FAILED\n\n");
       ApiDescription.checkUncounted("GET", "/nope", 404, JSON, ERROR);
       ApiDescription.checkUncounted("PATCH", "/images", 405, JSON, ERROR);
+      ApiDescription.checkUncounted("HEAD", "/images", 405, JSON, "");
     }).doesNotThrowAnyException();
   }
 
@@ -55,6 +56,10 @@ class ApiDescriptionTest {
         .isInstanceOf(AssertionError.class).hasMessageContaining("Content-Type 'text/html'");
     assertThatThrownBy(() -> ApiDescription.checkUncounted("GET", "/health/ping", 200, JSON, "{}"))
         .isInstanceOf(AssertionError.class).hasMessageContaining("documented without a body");
+    assertThatThrownBy(() -> ApiDescription.checkUncounted("HEAD", "/images", 200, JSON, ""))
+        .isInstanceOf(AssertionError.class).hasMessageContaining("no operation in openapi.yaml for HEAD /images");
+    assertThatThrownBy(() -> ApiDescription.checkUncounted("GET", "/nope", 404, JSON, ""))
+        .isInstanceOf(AssertionError.class).hasMessageContaining("not JSON");
   }
 
   @Test
