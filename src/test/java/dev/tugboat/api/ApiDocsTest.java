@@ -61,6 +61,11 @@ class ApiDocsTest {
     OpenAPIContract contract = OpenAPIContract.from(vertx, ApiDescription.validatorView(docs.json())).await();
     assertThat(contract.getVersion()).isEqualTo(OpenAPIVersion.V3_1);
     assertThat(contract.operations()).hasSize(ApiDescription.get().operations()).hasSizeGreaterThan(40);
+    // parameters are written out (YAML aliases of components.parameters): Swagger UI showed $ref'd ones without a name
+    JsonObject paths = docs.json().getJsonObject("paths");
+    for (String path : paths.fieldNames()) {
+      assertThat(paths.getJsonObject(path).encode()).as("parameters of %s", path).doesNotContain("#/components/parameters/");
+    }
     for (Operation op : contract.operations()) {
       assertThat(op.getOpenAPIModel().getString("summary")).as("summary of %s", op.getOperationId()).isNotBlank();
       assertThat(op.getTags()).as("tags of %s", op.getOperationId()).isNotEmpty();
@@ -191,6 +196,33 @@ class ApiDocsTest {
       assertThat(events.statusCode()).isEqualTo(200);
       assertThat(events.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
       assertThat(events.body()).contains("event: progress\ndata: {", "event: end\ndata: FINISHED");
+    }
+  }
+
+  @Test
+  @DisplayName("with the database down, the 500 and 503 answers of every route shape are documented")
+  void databaseDown() throws Exception {
+    int deadPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      deadPort = socket.getLocalPort();
+    }
+    dev.tugboat.Server down = dev.tugboat.Server.start(TestServer.settings(Map.of(
+        "db.url", "postgresql://postgres@127.0.0.1:" + deadPort + "/none", "db.migrate", "false",
+        "http.host", "127.0.0.1", "http.port", "0", "http.instances", "1"))).await();
+    try {
+      java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+      Map<String, Integer> expected = Map.of("/health/ping", 500, "/health/ready", 503, "/images", 500,
+          "/repos", 500, "/api/distribute/image/x", 500, "/api/v1/watches", 500, "/v2/layers/sha256:" + "a".repeat(64), 500);
+      for (Map.Entry<String, Integer> route : expected.entrySet()) {
+        HttpResponse<String> answer = client.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + down.port() + route.getKey())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(route.getKey()).isEqualTo(route.getValue());
+        Map<String, String> headers = new java.util.HashMap<>();
+        answer.headers().map().forEach((k, v) -> headers.put(k, String.join(", ", v)));
+        ApiDescription.check("GET", route.getKey(), answer.statusCode(), headers, answer.body());
+      }
+    } finally {
+      down.close().await();
     }
   }
 }
