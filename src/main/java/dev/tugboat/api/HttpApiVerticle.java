@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP API: the ops routes, the API description ({@link ApiDocsRoutes}) and every capability's routes on one router. Deployed once per core; all
- * instances share one port and the capabilities {@code Server} built once for the node.
+ * The HTTP API: the ops routes, the API description ({@link ApiDocsRoutes}) and every capability's routes on one
+ * router. Deployed once per core; all instances share one port and the capabilities {@code Server} built once for
+ * the node.
  */
 public final class HttpApiVerticle extends VerticleBase {
   private final Services services;
