@@ -114,17 +114,10 @@ public record ImageReference(String registry, String repository, String tag, Str
     return digest != null && DIGEST.matcher(digest).matches();
   }
 
-  /** Whether {@code repository} is a repository name (lowercase components, at most 255 characters). */
+  /** Whether {@code repository} (without registry, tag or digest) is a valid repository name. */
   public static boolean isValidRepository(String repository) {
-    if (repository == null || repository.isEmpty() || repository.length() > 255) {
-      return false;
-    }
-    for (String component : repository.split("/", -1)) {
-      if (!COMPONENT.matcher(component).matches()) {
-        return false;
-      }
-    }
-    return true;
+    return repository != null && !repository.isEmpty() && repository.length() <= 255
+        && java.util.Arrays.stream(repository.split("/", -1)).allMatch(c -> COMPONENT.matcher(c).matches());
   }
 
   /** Whether {@code host} is a registry host as references write it: {@code name[:port]}, {@code ip[:port]}, {@code [v6][:port]}. */
@@ -141,7 +134,6 @@ public record ImageReference(String registry, String repository, String tag, Str
           + "': components are lowercase letters and digits separated by '.', '_', '__' or '-'");
     }
   }
-
 
   /** {@code registry/repository}, e.g. {@code docker.io/library/nginx}. */
   public String name() {

@@ -47,7 +47,7 @@ public final class CliCopy {
       });
       Throwable failure = null;
       try {
-        copy.run().await();
+        copy.run(1).await();
       } catch (RuntimeException e) {
         failure = e;
       }
