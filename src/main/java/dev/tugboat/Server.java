@@ -87,8 +87,9 @@ public final class Server {
         .compose(url -> settings.db().migrate() ? migrate(vertx, url) : Future.succeededFuture(url))
         .compose(url -> {
           Database db = Database.open(vertx, url, settings.db().poolSize());
-          RegistryClient registry = new RegistryClient(vertx, settings.registries(), metrics);
           EgressPolicy egress = EgressPolicy.of(settings.egress().allow(), settings.egress().deny());
+          RegistryClient registry = new RegistryClient(vertx, settings.registries(), metrics, egress,
+              settings.egress().timeout());
           return tokens(vertx, settings).map(tokens -> new Server(vertx, new Services(settings, db, tokens, registry,
               metrics, Clock.systemUTC(), new AtomicInteger(), egress), embedded[0]));
         })

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 /**
  * Runs a verticle's drain on wake-ups (bus messages, sweeps) one at a time: a wake-up while it runs makes
  * it run once more afterwards, so no wake-up is lost and runs never overlap. Used on the verticle's context.
+ * A drain that throws counts as a failed run: the next wake-up runs it again.
  */
 public final class WakeUps {
   private final Supplier<Future<?>> drain;
@@ -50,7 +51,13 @@ public final class WakeUps {
     }
     running = true;
     again = false;
-    drain.get().onComplete(done -> {
+    Future<?> run;
+    try {
+      run = drain.get();
+    } catch (RuntimeException e) { // a drain that throws instead of failing must not leave running set forever
+      run = Future.failedFuture(e);
+    }
+    run.onComplete(done -> {
       if (done.failed()) {
         onFailure.accept(done.cause());
       }

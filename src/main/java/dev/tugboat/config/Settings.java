@@ -54,8 +54,10 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
   /**
    * The inventory: how often the inbox is swept for events the bus wake-up missed, and the scheduled re-scan
    * ({@code rescanInterval} zero = off; {@code rescanMode} latest|all as {@code tugboat updater}).
+   * {@code configuredRegistriesOnly}: webhook events and {@code POST /v2/images} may only name {@code registries[]}.
    */
-  public record Inventory(Duration sweepInterval, Duration rescanInterval, String rescanMode, int workers) {
+  public record Inventory(Duration sweepInterval, Duration rescanInterval, String rescanMode, int workers,
+                          boolean configuredRegistriesOnly) {
     public boolean rescanEnabled() {
       return !rescanInterval.isZero();
     }
@@ -222,7 +224,8 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
       throw new ConfigException("inventory.rescanInterval", "must not be negative");
     }
     return new Inventory(duration(s, "inventory.sweepInterval", "sweepInterval"), rescan, mode,
-        integer(s, "inventory.workers", "workers", 1, 256));
+        integer(s, "inventory.workers", "workers", 1, 256),
+        bool(s, "inventory.configuredRegistriesOnly", "configuredRegistriesOnly"));
   }
 
   /** A list from the YAML file, or a JSON list given as text (environment, --set). */

@@ -1,5 +1,6 @@
 package dev.tugboat.inventory;
 
+import dev.tugboat.api.ApiError;
 import dev.tugboat.db.Database;
 import dev.tugboat.db.Leases;
 import dev.tugboat.db.Vendor;
@@ -16,8 +17,19 @@ import java.util.List;
 
 /** The inbox of registry events: stored before the webhook answers, then claimed and processed. */
 public final class InboxStore {
-  /** An inbox row being processed, its event parsed once. */
-  public record Entry(String id, RegistryEvent event, int attempts) {}
+  /** Length of the {@code id} column (an event's id must fit it). */
+  public static final int ID_MAX = 255;
+  /** Length kept of {@code last_error} (TEXT: bounded so one reason never grows a row without limit). */
+  static final int ERROR_MAX = 2000;
+
+  /**
+   * An inbox row being processed, its event parsed once; {@code malformed} is why a row stored without validation
+   * (by an older release) cannot be read, its event then null.
+   */
+  public record Entry(String id, RegistryEvent event, int attempts, String malformed) {}
+
+  /** An event accepted at the door: as received (the id filled in) and as parsed. */
+  public record Received(JsonObject json, RegistryEvent event) {}
 
   private final Database db;
   private final Vendor vendor;
@@ -36,28 +48,21 @@ public final class InboxStore {
   public record Stored(int stored, boolean pending) {}
 
   /**
-   * Stores the events (ids already present are skipped). An event that changes nothing (a layer push, a pull,
-   * a mount: {@link Ingestion#ignorable}) is stored already {@code IGNORED}, so the ingestion never claims it;
-   * one whose fields cannot be read is stored {@code FAILED} with the reason (claimed, it would fail every claim).
-   * An envelope of up to {@value #ROWS_PER_INSERT} events is one multi-row INSERT, atomic as any statement:
-   * one round trip and one WAL flush, no explicit transaction. Larger envelopes are several such INSERTs in
-   * one transaction.
+   * Stores the events (ids already present are skipped); they were validated at the door
+   * ({@link RegistryEvent#parse}), so nothing stored is work that cannot succeed. An event that changes nothing (a
+   * layer push, a pull, a mount: {@link Ingestion#ignorable}) is stored already {@code IGNORED}, so the ingestion
+   * never claims it. An envelope of up to {@value #ROWS_PER_INSERT} events is one multi-row INSERT, atomic as any
+   * statement: one round trip and one WAL flush, no explicit transaction. Larger envelopes are several such
+   * INSERTs in one transaction.
    */
-  public Future<Stored> store(List<JsonObject> events, Instant now) {
+  public Future<Stored> store(List<Received> events, Instant now) {
     List<Tuple> rows = new ArrayList<>(events.size());
     Object ts = vendor.timestamp(now);
     boolean pending = false;
-    for (JsonObject event : events) {
-      String state;
-      String error = null;
-      try {
-        state = Ingestion.ignorable(RegistryEvent.from(event)) ? "IGNORED" : "PENDING";
-      } catch (RuntimeException e) { // e.g. "target" not an object
-        state = "FAILED";
-        error = "unreadable event: " + e.getMessage();
-      }
+    for (Received event : events) {
+      String state = Ingestion.ignorable(event.event()) ? "IGNORED" : "PENDING";
       pending |= state.equals("PENDING");
-      rows.add(Tuple.of(event.getString("id"), event.encode(), ts, state, ts, error));
+      rows.add(Tuple.of(event.json().getString("id"), event.json().encode(), ts, state, ts, null));
     }
     boolean anyPending = pending;
     if (rows.size() <= ROWS_PER_INSERT) {
@@ -97,11 +102,25 @@ public final class InboxStore {
     return leases.claimRows(owner, ttl, limit, null, "id, event, attempts").map(rows -> {
       List<Entry> out = new ArrayList<>();
       for (Row row : rows) {
-        out.add(new Entry(row.getString("id"), RegistryEvent.from(new JsonObject(row.getString("event"))),
-            row.getInteger("attempts")));
+        RegistryEvent event = null;
+        String malformed = null;
+        try {
+          event = RegistryEvent.parse(new JsonObject(row.getString("event")), "");
+        } catch (ApiError e) {
+          malformed = "malformed event: " + e.getMessage();
+        } catch (RuntimeException e) { // not even a JSON object
+          malformed = "malformed event: not a JSON object";
+        }
+        out.add(new Entry(row.getString("id"), event, row.getInteger("attempts"), malformed));
       }
       return out;
     });
+  }
+
+  /** Extends the leases {@code owner} holds on pending rows (events waiting in its lanes or being processed). */
+  public Future<Void> renew(String owner, Duration ttl) {
+    return db.pool().preparedQuery(vendor.sql("UPDATE inventory_inbox SET lease_until = " + vendor.nowPlusMillisParam()
+        + " WHERE lease_owner = ? AND state = 'PENDING'")).execute(Tuple.of(ttl.toMillis(), owner)).mapEmpty();
   }
 
   /** Done (DONE or IGNORED): the lease is dropped with the state change. */
@@ -115,8 +134,16 @@ public final class InboxStore {
   public Future<Void> fail(String id, String owner, String error, Duration retryIn, boolean giveUp) {
     String sql = "UPDATE inventory_inbox SET state = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = "
         + vendor.nowPlusMillisParam() + ", lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?";
-    String message = error.length() > 2000 ? error.substring(0, 2000) : error;
+    String message = storable(error);
     return db.pool().preparedQuery(vendor.sql(sql))
         .execute(Tuple.of(giveUp ? "FAILED" : "PENDING", message, retryIn.toMillis(), id, owner)).mapEmpty();
+  }
+
+  /** A reason as {@code last_error} can hold it on both vendors: no control characters, at most {@link #ERROR_MAX}. */
+  static String storable(String error) {
+    StringBuilder out = new StringBuilder(Math.min(error.length(), ERROR_MAX));
+    error.codePoints().limit(ERROR_MAX).forEach(c -> out.appendCodePoint(Character.isISOControl(c)
+        || Character.getType(c) == Character.SURROGATE ? '?' : c));
+    return out.toString();
   }
 }

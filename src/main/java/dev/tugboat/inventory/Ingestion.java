@@ -1,14 +1,19 @@
 package dev.tugboat.inventory;
 
 import dev.tugboat.bus.Addresses;
+import dev.tugboat.registry.Descriptor;
+import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.ImageReference;
 import dev.tugboat.registry.MediaTypes;
+import dev.tugboat.registry.RegistryClient;
 import dev.tugboat.registry.RegistryException;
 import dev.tugboat.registry.Repository;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.util.Collection;
+import java.util.Optional;
 
 /**
  * What one registry event does to the inventory: a manifest push (any of the four kinds, by tag or by
@@ -20,14 +25,25 @@ public final class Ingestion {
   /** The outcome of one event, stored as the inbox row's final state. */
   public enum Outcome { DONE, IGNORED }
 
+  /** A registry the inventory may not scrape on request ({@link ScrapeTargets}): the event cannot succeed. */
+  public static final class Refused extends RuntimeException {
+    Refused(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final RegistryClient client;
   private final Scraper scraper;
   private final InventoryStore store;
+  private final ScrapeTargets targets;
   private final EventBus bus;
   private final Clock clock;
 
-  public Ingestion(Scraper scraper, InventoryStore store, EventBus bus, Clock clock) {
-    this.scraper = scraper;
+  public Ingestion(RegistryClient client, InventoryStore store, ScrapeTargets targets, EventBus bus, Clock clock) {
+    this.client = client;
+    this.scraper = new Scraper(client);
     this.store = store;
+    this.targets = targets;
     this.bus = bus;
     this.clock = clock;
   }
@@ -35,6 +51,10 @@ public final class Ingestion {
   public Future<Outcome> handle(RegistryEvent event) {
     if (ignorable(event)) {
       return Future.succeededFuture(Outcome.IGNORED);
+    }
+    String refusal = targets.refusal(event.registry()); // rules changed since the event was stored
+    if (refusal != null) {
+      return Future.failedFuture(new Refused(refusal));
     }
     return event.action().equals("push") ? record(event) : delete(event);
   }
@@ -83,8 +103,58 @@ public final class Ingestion {
     return Future.succeededFuture(Outcome.IGNORED);
   }
 
-  /** Whether a failure is worth retrying (the registry may come back; a missing manifest will not). */
+  /**
+   * Records the tag unless the inventory already points it at the digest the registry has now: a manifest HEAD
+   * instead of manifests and config blobs, and no rewrite nor {@code image.pushed} for what did not change.
+   * Answers whether it scraped.
+   */
+  public Future<Boolean> refresh(Repository repo, String tag) {
+    return client.headManifest(repo, tag).compose(head -> {
+      String digest = head.map(Descriptor::digest).orElse(null);
+      Future<Boolean> recorded = digest == null ? Future.succeededFuture(false)
+          : store.byTag(repo.registry(), repo.name(), tag).map(known -> known.filter(i -> i.digest().equals(digest)).isPresent());
+      return recorded.compose(same -> same ? Future.succeededFuture(false)
+          : scrapeAndSave(repo, digest != null ? digest : tag, tag).map(image -> true));
+    });
+  }
+
+  /**
+   * imagespy's "scrape latest": the newest tag of {@code tag}'s version class among {@code registryTags} (the
+   * repository's tag list), or empty when that is {@code tag} itself or the class has no order (static, unknown).
+   */
+  static Optional<String> newerOfClass(String tag, Collection<String> registryTags) {
+    if (!ordered(tag)) {
+      return Optional.empty();
+    }
+    return VersionClass.latest(registryTags, VersionClass.of(tag).distinction())
+        .filter(newest -> !newest.equals(tag) && ImageReference.isValidTag(newest));
+  }
+
+  /** Whether tags of this tag's class have an order (static and unknown classes have none). */
+  private static boolean ordered(String tag) {
+    VersionClass.Kind kind = VersionClass.of(tag).kind();
+    return kind != VersionClass.Kind.STATIC && kind != VersionClass.Kind.UNKNOWN;
+  }
+
+  /**
+   * Reads the repository's tag list and records the newest tag of {@code tag}'s class when the inventory does not
+   * have it yet (as imagespy's scrape did after each image), so "latest" is the registry's, not only what was
+   * notified. Answers whether it scraped.
+   */
+  public Future<Boolean> scrapeNewerOfClass(Repository repo, String tag) {
+    if (!ordered(tag)) {
+      return Future.succeededFuture(false);
+    }
+    return client.tags(repo).compose(tags -> newerOfClass(tag, tags).map(newest -> refresh(repo, newest))
+        .orElse(Future.succeededFuture(false)));
+  }
+
+  /**
+   * Whether a failure is worth retrying: the registry may come back; a missing manifest, a request that cannot
+   * be built or a refused host will not.
+   */
   static boolean retryable(Throwable failure) {
-    return !(failure instanceof RegistryException.NotFound);
+    return !(failure instanceof RegistryException.NotFound || failure instanceof RegistryException.InvalidRequest
+        || failure instanceof EgressPolicy.Denied || failure instanceof Refused);
   }
 }

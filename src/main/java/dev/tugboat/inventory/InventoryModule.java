@@ -18,13 +18,17 @@ public final class InventoryModule implements Capability {
   private final InboxStore inbox;
   private final InventoryStore store;
   private final Ingestion ingestion;
+  private final ScrapeTargets targets;
 
   public InventoryModule(Vertx vertx, Services services) {
     this.vertx = vertx;
     this.services = services;
     this.store = new InventoryStore(services.db());
     this.inbox = new InboxStore(services.db());
-    this.ingestion = new Ingestion(new Scraper(services.registry()), store, vertx.eventBus(), services.clock());
+    Settings settings = services.settings();
+    this.targets = new ScrapeTargets(services.egress(), settings.inventory().configuredRegistriesOnly(),
+        settings.registries().stream().map(Settings.RegistrySettings::host).toList());
+    this.ingestion = new Ingestion(services.registry(), store, targets, vertx.eventBus(), services.clock());
   }
 
   @Override
@@ -35,7 +39,8 @@ public final class InventoryModule implements Capability {
   @Override
   public Future<Void> deploy() {
     Settings.Inventory settings = services.settings().inventory();
-    Future<String> deployed = vertx.deployVerticle(new IngestionVerticle(inbox, ingestion, settings.sweepInterval()));
+    Future<String> deployed = vertx.deployVerticle(new IngestionVerticle(inbox, ingestion, settings.sweepInterval(),
+        services.clock()));
     if (settings.rescanEnabled()) {
       InventoryRescan rescan = rescan();
       Schedule schedule = new Schedule(services.db(), RescanVerticle.SCHEDULE, settings.rescanInterval());
@@ -48,9 +53,9 @@ public final class InventoryModule implements Capability {
 
   @Override
   public void mount(Router router) {
-    new WebhookRoutes(inbox, services.settings().auth().webhookToken(), services.metrics(), services.clock())
+    new WebhookRoutes(inbox, targets, services.settings().auth().webhookToken(), services.metrics(), services.clock())
         .mount(router);
-    new InventoryRoutes(store, ingestion).mount(router);
+    new InventoryRoutes(store, ingestion, targets).mount(router);
   }
 
   /** The re-scan ({@code tugboat updater}) over every configured registry's catalog and every known repository. */

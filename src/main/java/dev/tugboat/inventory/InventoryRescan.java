@@ -1,22 +1,25 @@
 package dev.tugboat.inventory;
 
-import dev.tugboat.registry.Descriptor;
 import dev.tugboat.registry.RegistryClient;
 import dev.tugboat.registry.Repository;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * imagespy's updater: {@code latest} re-scrapes every tag marked latest of its class; {@code all} re-scrapes
- * every tag of every repository the inventory knows plus every repository in the catalog of each configured
- * registry, so pushes whose notifications were missed are found. {@code workers} scrapes run at once.
+ * imagespy's updater: {@code latest} re-scrapes every tag marked latest of its class and, reading each repository's
+ * tag list, the registry's newest tag of that class (so a newer version pushed without a notification is found);
+ * {@code all} re-scrapes every tag of every repository the inventory knows plus every repository in the catalog of
+ * each configured registry, so pushes whose notifications were missed are found. {@code workers} scrapes run at
+ * once.
  */
 public final class InventoryRescan {
   private static final Logger LOG = LoggerFactory.getLogger(InventoryRescan.class);
@@ -39,11 +42,31 @@ public final class InventoryRescan {
     this.workers = Math.max(1, workers);
   }
 
-  /** Re-scrapes the tags marked latest. */
+  /**
+   * Re-scrapes the tags marked latest, and the newest tag of each one's class in its repository's tag list (one
+   * listing per repository; when it fails, the known tags are still re-checked and the failure counted).
+   */
   public Future<Summary> latest() {
     return store.latestTags().compose(rows -> {
-      List<String[]> work = new ArrayList<>(rows);
-      return run(work);
+      Map<Repository, List<String>> byRepository = new LinkedHashMap<>();
+      rows.forEach(r -> byRepository.computeIfAbsent(new Repository(r[0], r[1]), k -> new ArrayList<>()).add(r[2]));
+      AtomicInteger unlisted = new AtomicInteger();
+      List<Future<List<String[]>>> listings = new ArrayList<>();
+      byRepository.forEach((repo, latest) -> listings.add(client.tags(repo).transform(listed -> {
+        Set<String> tags = new LinkedHashSet<>(latest);
+        if (listed.succeeded()) {
+          latest.forEach(tag -> Ingestion.newerOfClass(tag, listed.result()).ifPresent(tags::add));
+        } else {
+          unlisted.incrementAndGet();
+          LOG.warn("re-scan: tags of {} unavailable: {}", repo, listed.cause().getMessage());
+        }
+        return Future.succeededFuture(tags.stream().map(tag -> new String[] {repo.registry(), repo.name(), tag}).toList());
+      })));
+      return Future.all(listings).compose(done -> {
+        List<String[]> work = new ArrayList<>();
+        listings.forEach(f -> work.addAll(f.result()));
+        return run(work);
+      }).map(summary -> new Summary(summary.scraped(), summary.unchanged(), summary.failed() + unlisted.get()));
     });
   }
 
@@ -107,7 +130,7 @@ public final class InventoryRescan {
       return Future.succeededFuture();
     }
     String[] item = work.get(index);
-    return refresh(new Repository(item[0], item[1]), item[2])
+    return ingestion.refresh(new Repository(item[0], item[1]), item[2])
         .transform(done -> {
           if (done.succeeded()) {
             (done.result() ? scraped : unchanged).incrementAndGet();
@@ -117,20 +140,5 @@ public final class InventoryRescan {
           }
           return lane(work, next, scraped, unchanged, failed);
         });
-  }
-
-  /**
-   * Scrapes a tag unless the inventory already points it at the digest the registry has now: a manifest HEAD
-   * instead of manifests and config blobs, and no rewrite nor {@code image.pushed} for what did not change.
-   * Answers whether it scraped.
-   */
-  private Future<Boolean> refresh(Repository repo, String tag) {
-    return client.headManifest(repo, tag).compose(head -> {
-      String digest = head.map(Descriptor::digest).orElse(null);
-      Future<Boolean> recorded = digest == null ? Future.succeededFuture(false)
-          : store.byTag(repo.registry(), repo.name(), tag).map(known -> known.filter(i -> i.digest().equals(digest)).isPresent());
-      return recorded.compose(same -> same ? Future.succeededFuture(false)
-          : ingestion.scrapeAndSave(repo, digest != null ? digest : tag, tag).map(image -> true));
-    });
   }
 }

@@ -1,11 +1,15 @@
 package dev.tugboat.inventory;
 
 import dev.tugboat.api.ApiError;
+import dev.tugboat.api.Text;
+import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.ImageReference;
 import dev.tugboat.registry.InvalidReferenceException;
 import dev.tugboat.registry.RegistryException;
 import dev.tugboat.registry.Repository;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -16,40 +20,58 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * imagespy's inventory routes ({@code /v2/images/{ref}}, {@code /layers}, {@code /children},
  * {@code /v2/layers/{digest}}) with its JSON, plus {@code GET /api/v1/images} for new clients. References
  * may carry a port and a digest; a reference without tag or digest means {@code latest}, as in imagespy.
+ * Every GET route answers HEAD as well (the same status and headers, no body). Path and query values are
+ * checked against the columns they are compared with before any query runs.
  */
 public final class InventoryRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(InventoryRoutes.class);
   private static final String CACHE = "public, max-age=900";
   private static final int MAX_PER_PAGE = 500;
 
   private final InventoryStore store;
   private final Ingestion ingestion;
+  private final ScrapeTargets targets;
 
-  public InventoryRoutes(InventoryStore store, Ingestion ingestion) {
+  public InventoryRoutes(InventoryStore store, Ingestion ingestion, ScrapeTargets targets) {
     this.store = store;
     this.ingestion = ingestion;
+    this.targets = targets;
   }
 
   public void mount(Router router) {
-    router.getWithRegex("/v2/images/(?<ref>.+)/layers").handler(this::layers);
-    router.getWithRegex("/v2/images/(?<ref>.+)/children").handler(this::children);
-    router.getWithRegex("/v2/images/(?<ref>.+)").handler(this::image);
+    read(router, "/v2/images/(?<ref>.+)/layers", this::layers);
+    read(router, "/v2/images/(?<ref>.+)/children", this::children);
+    read(router, "/v2/images/(?<ref>.+)", this::image);
     router.postWithRegex("/v2/images/(?<ref>.+)").handler(this::scrape);
-    router.getWithRegex("/v2/layers/(?<digest>.+)").handler(this::layer);
+    read(router, "/v2/layers/(?<digest>.+)", this::layer);
     router.get("/api/v1/images").handler(this::list);
+    router.head("/api/v1/images").handler(this::list);
+  }
+
+  /** A read route: GET and HEAD (the HTTP server sends no body for HEAD). */
+  private static void read(Router router, String regex, Handler<RoutingContext> handler) {
+    router.routeWithRegex(HttpMethod.GET, regex).handler(handler);
+    router.routeWithRegex(HttpMethod.HEAD, regex).handler(handler);
   }
 
   private static ImageReference reference(RoutingContext ctx) {
+    ImageReference ref;
     try {
-      ImageReference ref = ImageReference.parse(ctx.pathParam("ref"));
-      return ref.tag() == null && ref.digest() == null ? ref.withTag("latest") : ref;
+      ref = ImageReference.parse(ctx.pathParam("ref"));
     } catch (InvalidReferenceException e) {
       throw ApiError.invalid("ref", e.getMessage());
     }
+    if (Text.problem(ref.registry(), InventoryStore.REGISTRY_MAX) != null) {
+      throw ApiError.invalid("ref", "the registry host is longer than " + InventoryStore.REGISTRY_MAX + " characters");
+    }
+    return ref.tag() == null && ref.digest() == null ? ref.withTag("latest") : ref;
   }
 
   private Future<StoredImage> find(ImageReference ref) {
@@ -79,6 +101,10 @@ public final class InventoryRoutes {
 
   private void scrape(RoutingContext ctx) {
     ImageReference ref = reference(ctx);
+    String refusal = targets.refusal(ref.registry());
+    if (refusal != null) { // before anything is sent: a refused host never receives a request
+      throw refused(refusal);
+    }
     Future<Optional<StoredImage>> known = ref.digest() != null
         ? store.byDigest(ref.registry(), ref.repository(), ref.digest())
         : store.byTag(ref.registry(), ref.repository(), ref.tag());
@@ -89,6 +115,7 @@ public final class InventoryRoutes {
       String reference = ref.digest() != null ? ref.digest() : ref.tag();
       return ingestion.scrapeAndSave(Repository.of(ref), reference, ref.digest() != null ? null : ref.tag());
     })
+        .compose(scraped -> ref.digest() != null ? Future.succeededFuture() : newerOfClass(ref))
         .compose(scraped -> find(ref))
         .compose(image -> imageJson(image, ref.tag()))
         .onSuccess(json -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
@@ -96,9 +123,33 @@ public final class InventoryRoutes {
         .onFailure(failure -> ctx.fail(registryFailure(ref, failure)));
   }
 
+  /** imagespy's scrape also records the newest tag of the class from the registry's tag list; the image stays if that fails. */
+  private Future<Void> newerOfClass(ImageReference ref) {
+    return ingestion.scrapeNewerOfClass(Repository.of(ref), ref.tag()).transform(done -> {
+      if (done.failed()) {
+        LOG.warn("POST /v2/images/{}: newest tag of its class not recorded: {}", ref, done.cause().getMessage());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /** A host the egress policy or {@code inventory.configuredRegistriesOnly} refuses: the client's choice, a 403. */
+  private static ApiError refused(String reason) {
+    return new ApiError(403, "registry_refused", reason, "ref");
+  }
+
   private static Throwable registryFailure(ImageReference ref, Throwable failure) {
     if (failure instanceof RegistryException.NotFound) {
       return ApiError.notFound(ref + " does not exist in its registry");
+    }
+    if (failure instanceof EgressPolicy.Denied || failure instanceof Ingestion.Refused) {
+      return refused(failure.getMessage());
+    }
+    if (failure instanceof RegistryException.InvalidRequest) {
+      return ApiError.invalid("ref", failure.getMessage());
+    }
+    if (failure instanceof RegistryException.Timeout) {
+      return new ApiError(504, "registry_timeout", "the registry of " + ref + " did not answer in time", null);
     }
     if (failure instanceof RegistryException e) {
       return new ApiError(502, "registry_error", "the registry of " + ref + " failed: " + e.getMessage(), null);
@@ -107,10 +158,10 @@ public final class InventoryRoutes {
   }
 
   private Future<InventoryStore.PlatformRow> platform(RoutingContext ctx, StoredImage image) {
-    String arch = param(ctx, "arch", "amd64");
-    String os = param(ctx, "os", "linux");
-    String osVersion = ctx.request().getParam("os_version");
-    String variant = ctx.request().getParam("variant");
+    String arch = param(ctx, "arch", "amd64", InventoryStore.ARCHITECTURE_MAX);
+    String os = param(ctx, "os", "linux", InventoryStore.OS_MAX);
+    String osVersion = param(ctx, "os_version", null, InventoryStore.OS_VERSION_MAX);
+    String variant = param(ctx, "variant", null, InventoryStore.VARIANT_MAX);
     return store.platforms(image.id()).map(platforms -> platforms.stream()
         .filter(p -> p.architecture().equals(arch) && p.os().equals(os)
             && (osVersion == null || p.osVersion().equals(osVersion))
@@ -172,29 +223,25 @@ public final class InventoryRoutes {
   private void list(RoutingContext ctx) {
     String registry = null;
     String repository = null;
-    String repoParam = ctx.request().getParam("repository");
-    if (repoParam != null && !repoParam.isBlank()) {
+    String repoParam = param(ctx, "repository", null, InventoryStore.REGISTRY_MAX + 1 + InventoryStore.REPOSITORY_MAX);
+    if (repoParam != null) {
       try {
         Repository repo = Repository.parse(repoParam);
-        registry = repo.registry();
+        registry = Text.require("repository", repo.registry(), InventoryStore.REGISTRY_MAX);
         repository = repo.name();
       } catch (InvalidReferenceException e) {
         throw ApiError.invalid("repository", e.getMessage());
       }
     }
-    String tag = ctx.request().getParam("tag");
-    String digest = ctx.request().getParam("digest");
+    String tag = param(ctx, "tag", null, InventoryStore.TAG_MAX);
+    String digest = param(ctx, "digest", null, InventoryStore.DIGEST_MAX);
     if (digest != null && !ImageReference.isValidDigest(digest)) {
-      throw ApiError.invalid("digest", "'" + digest + "' is not a digest");
+      throw ApiError.invalid("digest", "digest is not a digest (sha256:<64 hex>)");
     }
     int page = intParam(ctx, "page", 1, 1, 1_000_000);
     int perPage = intParam(ctx, "per_page", 50, 1, MAX_PER_PAGE);
-    String platform = ctx.request().getParam("platform");
-    String[] wanted = platform == null || platform.isBlank() ? null : platform.split("/");
-    if (wanted != null && wanted.length < 2) {
-      throw ApiError.invalid("platform", "expected os/arch[/variant], e.g. linux/arm64/v8");
-    }
-    store.list(registry, repository, blank(tag), digest, wanted, (page - 1) * perPage, perPage + 1)
+    String[] wanted = platformParam(ctx);
+    store.list(registry, repository, tag, digest, wanted, (page - 1) * perPage, perPage + 1)
         .compose(images -> {
           List<Future<JsonObject>> items = new ArrayList<>();
           for (StoredImage image : images.subList(0, Math.min(perPage, images.size()))) {
@@ -223,13 +270,28 @@ public final class InventoryRoutes {
     return ctx;
   }
 
-  private static String param(RoutingContext ctx, String name, String fallback) {
+  /** A query value ({@code fallback} when absent or blank) no longer than the column it is compared with. */
+  private static String param(RoutingContext ctx, String name, String fallback, int maxLength) {
     String value = ctx.request().getParam(name);
-    return value == null || value.isBlank() ? fallback : value;
+    return value == null || value.isBlank() ? fallback : Text.require(name, value, maxLength);
   }
 
-  private static String blank(String s) {
-    return s == null || s.isBlank() ? null : s;
+  /** {@code platform=os/arch[/variant]}, each part within its column; null when absent. */
+  private static String[] platformParam(RoutingContext ctx) {
+    String platform = param(ctx, "platform", null, InventoryStore.OS_MAX + InventoryStore.ARCHITECTURE_MAX
+        + InventoryStore.VARIANT_MAX + 2);
+    if (platform == null) {
+      return null;
+    }
+    String[] wanted = platform.split("/");
+    if (wanted.length < 2 || wanted.length > 3) {
+      throw ApiError.invalid("platform", "expected os/arch[/variant], e.g. linux/arm64/v8");
+    }
+    int[] columns = {InventoryStore.OS_MAX, InventoryStore.ARCHITECTURE_MAX, InventoryStore.VARIANT_MAX};
+    for (int i = 0; i < wanted.length; i++) {
+      Text.require("platform", wanted[i], columns[i]);
+    }
+    return wanted;
   }
 
   private static int intParam(RoutingContext ctx, String name, int fallback, int min, int max) {

@@ -25,6 +25,16 @@ import java.util.Set;
  * "latest of its class", platforms and layers in order. Writes of one scrape are one transaction.
  */
 public final class InventoryStore {
+  /** Column lengths (V2__inventory.sql): values checked against them at the door, identically on both vendors. */
+  public static final int REGISTRY_MAX = 255;
+  public static final int REPOSITORY_MAX = 255;
+  public static final int TAG_MAX = 128;
+  public static final int DIGEST_MAX = 71;
+  public static final int OS_MAX = 64;
+  public static final int ARCHITECTURE_MAX = 64;
+  public static final int VARIANT_MAX = 64;
+  public static final int OS_VERSION_MAX = 128;
+
   private final Database db;
   private final Vendor vendor;
 

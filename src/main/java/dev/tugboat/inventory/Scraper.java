@@ -1,10 +1,12 @@
 package dev.tugboat.inventory;
 
 import dev.tugboat.registry.Descriptor;
+import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.ImageConfig;
 import dev.tugboat.registry.Manifest;
 import dev.tugboat.registry.Platform;
 import dev.tugboat.registry.RegistryClient;
+import dev.tugboat.registry.RegistryException;
 import dev.tugboat.registry.Repository;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -22,8 +24,18 @@ public final class Scraper {
     this.client = client;
   }
 
-  /** Scrapes {@code reference} (a tag or a digest) of {@code repo}. */
+  /**
+   * Scrapes {@code reference} (a tag or a digest) of {@code repo}. A manifest or config the registry served that
+   * cannot be read (not JSON, fields of the wrong type) is a {@link RegistryException}, as any other bad answer.
+   */
   public Future<ScrapedImage> scrape(Repository repo, String reference) {
+    return read(repo, reference).recover(err -> Future.failedFuture(err instanceof RegistryException
+        || err instanceof EgressPolicy.Denied ? err : new RegistryException("read image " + repo + ":" + reference
+        + " (the registry's manifest or config is not readable: " + err.getClass().getSimpleName() + ")", 0, List.of(),
+        null)));
+  }
+
+  private Future<ScrapedImage> read(Repository repo, String reference) {
     return client.manifest(repo, reference).compose(manifest -> {
       if (!manifest.isIndex()) {
         return platformImage(repo, manifest, null).map(p -> image(repo, manifest, List.of(p)));

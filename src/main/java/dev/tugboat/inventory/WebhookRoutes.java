@@ -2,11 +2,11 @@ package dev.tugboat.inventory;
 
 import dev.tugboat.api.ApiError;
 import dev.tugboat.api.ErrorHandler;
+import dev.tugboat.api.JsonFields;
 import dev.tugboat.api.TokenAuth;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.registry.Digests;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -19,20 +19,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The registry notification endpoint (imagespy's {@code /dockerRegistry/event}, and {@code /registry/event}
- * as its README said). Every event of the envelope is stored in the inbox before the answer: 200 once stored,
- * 503 when the database cannot take them (the registry then retries), 401 without the webhook token when one
- * is configured. Content-Type is not checked: events v1 and v2 and plain JSON are all accepted.
+ * as its README said). Each event is read by {@link RegistryEvent#parse}; the valid ones are stored in the inbox
+ * before the answer, each malformed one (or one naming a registry {@link ScrapeTargets} refuses) is left out and
+ * reported: {@code {"received", "stored", "rejected": [{index, field, message}]}}. 200 once stored (a rejected event
+ * would be rejected again, so the registry must not retry it), 503 when the database cannot take them (the
+ * registry then retries), 400 for a body that is no envelope, 401 without the webhook token when one is
+ * configured. Content-Type is not checked: events v1 and v2 and plain JSON are all accepted.
  */
 public final class WebhookRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookRoutes.class);
+  /** Events per envelope: far above distribution's batches; the body limit bounds the size anyway. */
+  private static final int MAX_EVENTS = 100_000;
 
   private final InboxStore inbox;
+  private final ScrapeTargets targets;
   private final byte[] tokenHash;
   private final MeterRegistry metrics;
   private final Clock clock;
 
-  public WebhookRoutes(InboxStore inbox, String webhookToken, MeterRegistry metrics, Clock clock) {
+  public WebhookRoutes(InboxStore inbox, ScrapeTargets targets, String webhookToken, MeterRegistry metrics,
+                       Clock clock) {
     this.inbox = inbox;
+    this.targets = targets;
     this.tokenHash = webhookToken.isEmpty() ? null : TokenAuth.hash(webhookToken);
     this.metrics = metrics;
     this.clock = clock;
@@ -43,12 +51,21 @@ public final class WebhookRoutes {
     router.post("/registry/event").handler(this::receive);
   }
 
+  /** What an envelope held: the events to store and the ones refused, as the answer reports them. */
+  private record Envelope(int received, List<InboxStore.Received> accepted, JsonArray rejected) {}
+
   private void receive(RoutingContext ctx) {
     if (!authorized(ctx.request().getHeader("Authorization"))) {
       ErrorHandler.send(ctx, ApiError.unauthorized());
       return;
     }
-    List<JsonObject> events = events(ctx);
+    Envelope envelope = read(JsonFields.body(ctx));
+    if (!envelope.rejected().isEmpty()) {
+      metrics.counter("tugboat_inventory_events_rejected").increment(envelope.rejected().size());
+      LOG.warn("registry notification from {}: {} of {} event(s) rejected, first: {}", ctx.request().remoteAddress(),
+          envelope.rejected().size(), envelope.received(), envelope.rejected().getJsonObject(0).getString("message"));
+    }
+    List<InboxStore.Received> events = envelope.accepted();
     inbox.store(events, clock.instant()).onComplete(stored -> {
       if (stored.failed()) {
         LOG.error("registry notification of {} event(s) from {} not stored: {}", events.size(),
@@ -61,7 +78,8 @@ public final class WebhookRoutes {
       if (stored.result().pending()) {
         ctx.vertx().eventBus().publish(Addresses.INVENTORY_INBOX, null);
       }
-      ctx.json(new JsonObject().put("received", events.size()).put("stored", stored.result().stored()));
+      ctx.json(new JsonObject().put("received", envelope.received()).put("stored", stored.result().stored())
+          .put("rejected", envelope.rejected()));
     });
   }
 
@@ -70,28 +88,38 @@ public final class WebhookRoutes {
   }
 
   /** The envelope's events; an event without an id gets one derived from its content (redelivery-stable). */
-  private static List<JsonObject> events(RoutingContext ctx) {
-    JsonObject envelope;
-    try {
-      envelope = ctx.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      throw ApiError.invalid("body", "expected a notification envelope {\"events\": [...]}");
-    }
-    JsonArray events = envelope == null ? null : envelope.getJsonArray("events");
+  private Envelope read(JsonFields body) {
+    JsonArray events = body.array("events", MAX_EVENTS);
     if (events == null) {
-      throw ApiError.invalid("events", "expected a notification envelope {\"events\": [...]}");
+      throw body.missing("events");
     }
-    List<JsonObject> out = new ArrayList<>(events.size());
+    List<InboxStore.Received> accepted = new ArrayList<>(events.size());
+    JsonArray rejected = new JsonArray();
     for (int i = 0; i < events.size(); i++) {
+      String path = "events[" + i + "]";
       if (!(events.getValue(i) instanceof JsonObject event)) {
-        throw ApiError.invalid("events[" + i + "]", "each event must be a JSON object");
+        rejected.add(rejection(i, path, path + " must be an object"));
+        continue;
       }
-      Object id = event.getValue("id");
-      if (!(id instanceof String s) || s.isBlank() || s.length() > 255) {
-        event = event.copy().put("id", Digests.of(event.toBuffer()));
+      RegistryEvent parsed;
+      try {
+        parsed = RegistryEvent.parse(event, path);
+      } catch (ApiError malformed) {
+        rejected.add(rejection(i, malformed.field(), malformed.getMessage()));
+        continue;
       }
-      out.add(event);
+      String refusal = parsed.registry() == null ? null : targets.refusal(parsed.registry());
+      if (refusal != null) {
+        rejected.add(rejection(i, parsed.registryField(), parsed.registryField() + ": " + refusal));
+        continue;
+      }
+      accepted.add(new InboxStore.Received(parsed.id() != null ? event
+          : event.copy().put("id", Digests.of(event.toBuffer())), parsed));
     }
-    return out;
+    return new Envelope(events.size(), accepted, rejected);
+  }
+
+  private static JsonObject rejection(int index, String field, String message) {
+    return new JsonObject().put("index", index).put("field", field).put("message", message);
   }
 }

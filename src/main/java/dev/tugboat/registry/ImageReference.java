@@ -45,7 +45,7 @@ public record ImageReference(String registry, String repository, String tag, Str
     if (slash > 0) {
       String first = rest.substring(0, slash);
       if (first.contains(".") || first.contains(":") || first.equals("localhost") || !first.equals(first.toLowerCase(Locale.ROOT))) {
-        if (!HOST.matcher(first).matches() || port(first) > 65535) {
+        if (!isValidHost(first)) {
           throw new InvalidReferenceException("invalid registry host '" + first + "' in '" + text + "'");
         }
         registry = first.equals("index.docker.io") || first.equals(DOCKER_HUB_API) ? DOCKER_HUB : first;
@@ -75,7 +75,7 @@ public record ImageReference(String registry, String repository, String tag, Str
       path = host.substring(slash + 1) + "/" + path;
       host = host.substring(0, slash);
     }
-    if (!HOST.matcher(host).matches() || port(host) > 65535) {
+    if (!isValidHost(host)) {
       throw new InvalidReferenceException("invalid registry host '" + host + "'");
     }
     if (host.equals("index.docker.io") || host.equals(DOCKER_HUB_API)) {
@@ -120,15 +120,18 @@ public record ImageReference(String registry, String repository, String tag, Str
         && java.util.Arrays.stream(repository.split("/", -1)).allMatch(c -> COMPONENT.matcher(c).matches());
   }
 
+  /** Whether {@code host} is a registry host as references write it: {@code name[:port]}, {@code ip[:port]}, {@code [v6][:port]}. */
+  public static boolean isValidHost(String host) {
+    return host != null && host.length() <= 300 && HOST.matcher(host).matches() && port(host) <= 65535;
+  }
+
   private static void requireRepository(String repository, String text) {
     if (repository.isEmpty() || repository.length() > 255) {
       throw new InvalidReferenceException("invalid repository in '" + text + "': empty or longer than 255 characters");
     }
-    for (String component : repository.split("/", -1)) {
-      if (!COMPONENT.matcher(component).matches()) {
-        throw new InvalidReferenceException("invalid repository '" + repository + "' in '" + text
-            + "': components are lowercase letters and digits separated by '.', '_', '__' or '-'");
-      }
+    if (!isValidRepository(repository)) {
+      throw new InvalidReferenceException("invalid repository '" + repository + "' in '" + text
+          + "': components are lowercase letters and digits separated by '.', '_', '__' or '-'");
     }
   }
 

@@ -14,9 +14,12 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,23 +31,27 @@ import java.util.regex.Pattern;
 public final class RegistryClient {
   private static final Pattern NEXT_LINK = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
   private static final int MAX_PAGES = 100_000;
-  private static final long MAX_SMALL_BLOB = 16L * 1024 * 1024;
+
+  /** The deadline of each request when none is given ({@code egress.timeout}'s default). */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
   private final RegistryTransport transport;
 
-  public RegistryClient(Vertx vertx, List<RegistrySettings> registries, MeterRegistry metrics) {
-    this(vertx, registries, metrics, RetryPolicy.DEFAULT, Clock.systemUTC());
+  /** A client whose every request, redirect and token request obeys {@code egress}, each within 30 s. */
+  public RegistryClient(Vertx vertx, List<RegistrySettings> registries, MeterRegistry metrics, EgressPolicy egress) {
+    this(vertx, registries, metrics, egress, DEFAULT_TIMEOUT);
   }
 
-  public RegistryClient(Vertx vertx, List<RegistrySettings> registries, MeterRegistry metrics, RetryPolicy retry,
-                        Clock clock) {
-    this(vertx, registries, metrics, retry, clock, java.util.Map.of());
+  /** {@code timeout} is the deadline of each request ({@code egress.timeout}); streamed blob bodies have an idle timeout. */
+  public RegistryClient(Vertx vertx, List<RegistrySettings> registries, MeterRegistry metrics, EgressPolicy egress,
+                        Duration timeout) {
+    this(vertx, registries, metrics, egress, timeout, RetryPolicy.DEFAULT, Clock.systemUTC(), Map.of());
   }
 
   /** A client whose requests to the registries named in {@code authorizers} are authorized by them alone. */
-  public RegistryClient(Vertx vertx, List<RegistrySettings> registries, MeterRegistry metrics, RetryPolicy retry,
-                        Clock clock, java.util.Map<String, Authorizer> authorizers) {
-    this.transport = new RegistryTransport(vertx, registries, retry, metrics, clock, authorizers);
+  public RegistryClient(Vertx vertx, List<RegistrySettings> registries, MeterRegistry metrics, EgressPolicy egress,
+                        Duration timeout, RetryPolicy retry, Clock clock, Map<String, Authorizer> authorizers) {
+    this.transport = new RegistryTransport(vertx, registries, retry, metrics, clock, authorizers, egress, timeout);
   }
 
   public Future<Void> close() {
@@ -61,8 +68,8 @@ public final class RegistryClient {
   /** A manifest or index by tag or digest, with its exact bytes; the digest is computed and checked. */
   public Future<Manifest> manifest(Repository repo, String reference) {
     String op = "GET manifest " + repo + ":" + reference;
-    return transport.send(call(op, repo, HttpMethod.GET, "/manifests/" + reference, Scopes.pull(repo))
-            .header("Accept", MediaTypes.MANIFEST_ACCEPT))
+    return checked(op, repo, referenceProblem(reference), () -> transport.send(call(op, repo, HttpMethod.GET,
+            "/manifests/" + reference, Scopes.pull(repo)).header("Accept", MediaTypes.MANIFEST_ACCEPT)))
         .map(response -> {
           expect(op, response, 200);
           Buffer bytes = response.body();
@@ -79,8 +86,8 @@ public final class RegistryClient {
   /** HEAD of a manifest: its descriptor (digest from Docker-Content-Digest), or empty when absent. */
   public Future<Optional<Descriptor>> headManifest(Repository repo, String reference) {
     String op = "HEAD manifest " + repo + ":" + reference;
-    return transport.send(call(op, repo, HttpMethod.HEAD, "/manifests/" + reference, Scopes.pull(repo))
-            .header("Accept", MediaTypes.MANIFEST_ACCEPT))
+    return checked(op, repo, referenceProblem(reference), () -> transport.send(call(op, repo, HttpMethod.HEAD,
+            "/manifests/" + reference, Scopes.pull(repo)).header("Accept", MediaTypes.MANIFEST_ACCEPT)))
         .map(response -> {
           if (response.status() == 404) {
             return Optional.<Descriptor>empty();
@@ -98,8 +105,9 @@ public final class RegistryClient {
   /** Pushes the exact bytes under a tag or digest; returns the digest the registry stored. */
   public Future<String> putManifest(Repository repo, String reference, Manifest manifest) {
     String op = "PUT manifest " + repo + ":" + reference;
-    return transport.send(call(op, repo, HttpMethod.PUT, "/manifests/" + reference, Scopes.push(repo))
-            .header("Content-Type", manifest.mediaType()).body(manifest.bytes()))
+    return checked(op, repo, referenceProblem(reference), () -> transport.send(call(op, repo, HttpMethod.PUT,
+            "/manifests/" + reference, Scopes.push(repo)).header("Content-Type", manifest.mediaType())
+            .body(manifest.bytes())))
         .map(response -> {
           expect(op, response, 201);
           String stored = response.headers().get("Docker-Content-Digest");
@@ -112,9 +120,9 @@ public final class RegistryClient {
 
   /** Deletes a manifest by digest (202); a missing one fails with {@link RegistryException.NotFound}. */
   public Future<Void> deleteManifest(Repository repo, String digest) {
-    ImageReference.requireDigest(digest);
     String op = "DELETE manifest " + repo + "@" + digest;
-    return transport.send(call(op, repo, HttpMethod.DELETE, "/manifests/" + digest, Scopes.delete(repo)))
+    return checked(op, repo, digestProblem(digest), () -> transport.send(call(op, repo, HttpMethod.DELETE,
+            "/manifests/" + digest, Scopes.delete(repo))))
         .map(response -> {
           expect(op, response, 202);
           return null;
@@ -127,7 +135,14 @@ public final class RegistryClient {
     if (config == null) {
       return Future.failedFuture(new IllegalArgumentException(manifest.digest() + " is an index, it has no config"));
     }
-    return blobBytes(repo, config.digest()).map(bytes -> ImageConfig.fromJson(new JsonObject(bytes)));
+    return blobBytes(repo, config.digest()).map(bytes -> {
+      try {
+        return ImageConfig.fromJson(new JsonObject(bytes));
+      } catch (RuntimeException unreadable) { // not JSON, or fields of the wrong type
+        throw new RegistryException("read config " + repo + "@" + config.digest() + " (not an image config)", 200,
+            List.of(), null);
+      }
+    });
   }
 
   /** The platforms of a manifest: from the index entries, or from the image config of a single image. */
@@ -149,7 +164,8 @@ public final class RegistryClient {
   /** One page of tags: at most {@code n} after {@code last} (null for the start), and whether more follow. */
   public Future<Page> tagsPage(Repository repo, int n, String last) {
     String path = "/tags/list?n=" + n + (last == null ? "" : "&last=" + encode(last));
-    return page("GET tags " + repo, call("GET tags " + repo, repo, HttpMethod.GET, path, Scopes.pull(repo)), "tags");
+    return checked("GET tags " + repo, repo, null,
+        () -> page("GET tags " + repo, call("GET tags " + repo, repo, HttpMethod.GET, path, Scopes.pull(repo)), "tags"));
   }
 
   /** Every tag, following {@code Link: <…>; rel="next"} pages. */
@@ -161,18 +177,17 @@ public final class RegistryClient {
 
   /** One page of the registry catalog ({@code /v2/_catalog}). */
   public Future<Page> catalogPage(String registry, int n, String last) {
-    RegistryEndpoint endpoint = transport.endpoint(registry);
+    String op = "GET catalog " + registry;
     String path = "/v2/_catalog?n=" + n + (last == null ? "" : "&last=" + encode(last));
-    return page("GET catalog " + registry, RegistryCall.of("GET catalog " + registry, endpoint, HttpMethod.GET, path,
-        List.of(Scopes.CATALOG)), "repositories");
+    return checked(op, new Repository(registry, "catalog"), null, () -> page(op, RegistryCall.of(op,
+        transport.endpoint(registry), HttpMethod.GET, path, List.of(Scopes.CATALOG)), "repositories"));
   }
 
   /** Every repository of the registry, following the catalog's pages. */
   public Future<List<String>> catalog(String registry) {
-    RegistryEndpoint endpoint = transport.endpoint(registry);
     return all(catalogPage(registry, 1000, null), new ArrayList<>(), 0,
-        next -> page("GET catalog " + registry, RegistryCall.of("GET catalog " + registry, endpoint, HttpMethod.GET,
-            next, List.of(Scopes.CATALOG)), "repositories"));
+        next -> page("GET catalog " + registry, RegistryCall.of("GET catalog " + registry, transport.endpoint(registry),
+            HttpMethod.GET, next, List.of(Scopes.CATALOG)), "repositories"));
   }
 
   /** A page of names and the absolute URL of the next page (null on the last). */
@@ -181,19 +196,21 @@ public final class RegistryClient {
   private Future<Page> page(String op, RegistryCall call, String field) {
     return transport.send(call).map(response -> {
       expect(op, response, 200);
-      // a repository whose tags were all deleted answers "tags": null
-      JsonArray names = new JsonObject(response.body()).getJsonArray(field);
       List<String> items = new ArrayList<>();
-      if (names != null) {
-        names.forEach(name -> items.add(String.valueOf(name)));
-      }
-      String link = response.headers().get("Link");
       String next = null;
-      if (link != null) {
-        Matcher m = NEXT_LINK.matcher(link);
-        if (m.find()) {
+      try {
+        // a repository whose tags were all deleted answers "tags": null
+        JsonArray names = new JsonObject(response.body()).getJsonArray(field);
+        if (names != null) {
+          names.forEach(name -> items.add(String.valueOf(name)));
+        }
+        String link = response.headers().get("Link");
+        Matcher m = link == null ? null : NEXT_LINK.matcher(link);
+        if (m != null && m.find()) {
           next = URI.create(call.url()).resolve(m.group(1)).toString();
         }
+      } catch (RuntimeException unreadable) { // not JSON, a field of the wrong type, a Link that is no URL
+        throw new RegistryException(op + " (an answer that is not a list of " + field + ")", 200, List.of(), null);
       }
       return new Page(List.copyOf(items), next);
     });
@@ -215,7 +232,8 @@ public final class RegistryClient {
   /** The size of a blob, or empty when the repository does not have it. */
   public Future<Optional<Long>> blobSize(Repository repo, String digest) {
     String op = "HEAD blob " + repo + "@" + digest;
-    return transport.send(call(op, repo, HttpMethod.HEAD, "/blobs/" + digest, Scopes.pull(repo)))
+    return checked(op, repo, digestProblem(digest), () -> transport.send(call(op, repo, HttpMethod.HEAD,
+            "/blobs/" + digest, Scopes.pull(repo))))
         .map(response -> {
           if (response.status() == 404) {
             return Optional.<Long>empty();
@@ -231,7 +249,8 @@ public final class RegistryClient {
    */
   public Future<VerifyingStream> blob(Repository repo, String digest, long size) {
     String op = "GET blob " + repo + "@" + digest;
-    return transport.open(call(op, repo, HttpMethod.GET, "/blobs/" + digest, Scopes.pull(repo)))
+    return checked(op, repo, digestProblem(digest), () -> transport.open(call(op, repo, HttpMethod.GET,
+            "/blobs/" + digest, Scopes.pull(repo))))
         .compose(response -> {
           if (response.statusCode() != 200) {
             return failure(op, response);
@@ -241,29 +260,26 @@ public final class RegistryClient {
         });
   }
 
-  /** A small blob (an image config) read whole, verified; refuses anything over 16 MiB. */
+  /** A small blob (an image config) read whole within the deadline, verified; refuses anything over 16 MiB. */
   public Future<Buffer> blobBytes(Repository repo, String digest) {
-    return blob(repo, digest, -1).compose(stream -> {
-      io.vertx.core.Promise<Buffer> promise = io.vertx.core.Promise.promise();
-      Buffer out = Buffer.buffer();
-      stream.exceptionHandler(promise::tryFail);
-      stream.endHandler(v -> promise.tryComplete(out));
-      stream.handler(chunk -> {
-        if (out.length() + chunk.length() > MAX_SMALL_BLOB) {
-          promise.tryFail(new IllegalStateException("blob " + digest + " is larger than 16 MiB"));
-        } else {
-          out.appendBuffer(chunk);
-        }
-      });
-      stream.resume();
-      return promise.future();
-    });
+    String op = "GET blob " + repo + "@" + digest;
+    return checked(op, repo, digestProblem(digest), () -> transport.send(call(op, repo, HttpMethod.GET,
+            "/blobs/" + digest, Scopes.pull(repo))))
+        .map(response -> {
+          expect(op, response, 200);
+          String actual = Digests.of(response.body());
+          if (!actual.equals(digest)) {
+            throw new RegistryException.DigestMismatch(op, digest, actual);
+          }
+          return response.body();
+        });
   }
 
   /** Starts an upload session; returns its absolute location. */
   public Future<String> startUpload(Repository repo) {
     String op = "POST blob upload " + repo;
-    return transport.send(upload(op, repo, HttpMethod.POST, "/blobs/uploads/", List.of(Scopes.push(repo))))
+    return checked(op, repo, null, () -> transport.send(upload(op, repo, HttpMethod.POST, "/blobs/uploads/",
+            List.of(Scopes.push(repo)))))
         .map(response -> {
           expect(op, response, 202);
           return location(op, response);
@@ -277,7 +293,10 @@ public final class RegistryClient {
   public Future<Mount> mount(Repository repo, String digest, Repository from) {
     String op = "mount blob " + digest + " from " + from + " into " + repo;
     String path = "/blobs/uploads/?mount=" + encode(digest) + "&from=" + encode(from.name());
-    return transport.send(upload(op, repo, HttpMethod.POST, path, List.of(Scopes.push(repo), Scopes.pull(from))))
+    String problem = digestProblem(digest) != null ? digestProblem(digest)
+        : ImageReference.isValidRepository(from.name()) ? null : "the source is not a repository name";
+    return checked(op, repo, problem, () -> transport.send(upload(op, repo, HttpMethod.POST, path,
+            List.of(Scopes.push(repo), Scopes.pull(from)))))
         .map(response -> {
           if (response.status() == 201) {
             return new Mount(true, null);
@@ -313,9 +332,9 @@ public final class RegistryClient {
   /** Monolithic upload into an existing session (e.g. one a 202 mount answer opened). */
   public Future<Void> putBlobAt(Repository repo, String location, String digest, long size, ReadStream<Buffer> content) {
     String op = "PUT blob " + repo + "@" + digest;
-    RegistryCall put = upload(op, repo, HttpMethod.PUT, withDigest(location, digest), List.of(Scopes.push(repo)))
-        .header("Content-Type", MediaTypes.OCTET_STREAM);
-    return transport.upload(put, content, size)
+    return checked(op, repo, digestProblem(digest), () -> transport.upload(upload(op, repo, HttpMethod.PUT,
+            withDigest(location, digest), List.of(Scopes.push(repo))).header("Content-Type", MediaTypes.OCTET_STREAM),
+            content, size))
         .compose(response -> response.statusCode() == 201 ? RegistryTransport.drain(response) : failure(op, response))
         .recover(err -> cancelUpload(repo, location).transform(ignored -> Future.failedFuture(err)));
   }
@@ -354,10 +373,9 @@ public final class RegistryClient {
    */
   public Future<String> patchChunk(Repository repo, String location, long offset, long length, ReadStream<Buffer> bytes) {
     String op = "PATCH blob upload " + repo + " bytes " + offset + "-" + (offset + length - 1);
-    RegistryCall patch = upload(op, repo, HttpMethod.PATCH, location, List.of(Scopes.push(repo)))
-        .header("Content-Type", MediaTypes.OCTET_STREAM)
-        .header("Content-Range", offset + "-" + (offset + length - 1));
-    return transport.upload(patch, bytes, length)
+    return checked(op, repo, null, () -> transport.upload(upload(op, repo, HttpMethod.PATCH, location,
+            List.of(Scopes.push(repo))).header("Content-Type", MediaTypes.OCTET_STREAM)
+            .header("Content-Range", offset + "-" + (offset + length - 1)), bytes, length))
         .compose(response -> response.statusCode() == 202
             ? RegistryTransport.drain(response).map(v -> absolute(response.getHeader("Location"), location))
             : failure(op, response));
@@ -366,8 +384,8 @@ public final class RegistryClient {
   /** Commits an upload session with its digest (PUT, no further bytes). */
   public Future<Void> closeUpload(Repository repo, String location, String digest) {
     String op = "PUT blob " + repo + "@" + digest + " (close upload)";
-    return transport.send(upload(op, repo, HttpMethod.PUT, withDigest(location, digest), List.of(Scopes.push(repo)))
-            .header("Content-Length", "0"))
+    return checked(op, repo, digestProblem(digest), () -> transport.send(upload(op, repo, HttpMethod.PUT,
+            withDigest(location, digest), List.of(Scopes.push(repo))).header("Content-Length", "0")))
         .map(response -> {
           expect(op, response, 201);
           return null;
@@ -377,7 +395,8 @@ public final class RegistryClient {
   /** How many bytes an upload session holds (its resume point), from {@code GET <location>} → 204 Range. */
   public Future<Long> uploadOffset(Repository repo, String location) {
     String op = "GET blob upload status " + repo;
-    return transport.send(call(op, repo, HttpMethod.GET, "", Scopes.push(repo)).target(location)).map(response -> {
+    return checked(op, repo, null, () -> transport.send(call(op, repo, HttpMethod.GET, "", Scopes.push(repo))
+        .target(location))).map(response -> {
       expect(op, response, 204);
       String range = response.headers().get("Range");
       if (range == null) {
@@ -391,11 +410,38 @@ public final class RegistryClient {
   /** Cancels an upload session (204); an unknown session is not an error. */
   public Future<Void> cancelUpload(Repository repo, String location) {
     String op = "DELETE blob upload " + repo;
-    return transport.send(call(op, repo, HttpMethod.DELETE, "", Scopes.push(repo)).target(location))
-        .map(response -> null);
+    return checked(op, repo, null, () -> transport.send(call(op, repo, HttpMethod.DELETE, "", Scopes.push(repo))
+        .target(location))).map(response -> null);
   }
 
   // ---- helpers
+
+  /**
+   * Runs {@code request} only when it can be built: a registry host or repository name outside the grammar, or
+   * {@code problem} (a reference that is none), is an immediate {@link RegistryException.InvalidRequest} — never a
+   * throw, never a request on the wire that would hang in the HTTP codec.
+   */
+  private static <T> Future<T> checked(String op, Repository repo, String problem, Supplier<Future<T>> request) {
+    String refusal = !ImageReference.isValidHost(repo.registry()) ? "not a registry host"
+        : !ImageReference.isValidRepository(repo.name()) ? "not a repository name" : problem;
+    if (refusal != null) {
+      return Future.failedFuture(new RegistryException.InvalidRequest(op, refusal));
+    }
+    try {
+      return request.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private static String referenceProblem(String reference) {
+    return ImageReference.isValidTag(reference) || ImageReference.isValidDigest(reference) ? null
+        : "neither a tag nor a digest";
+  }
+
+  private static String digestProblem(String digest) {
+    return ImageReference.isValidDigest(digest) ? null : "not a digest";
+  }
 
   private RegistryCall call(String op, Repository repo, HttpMethod method, String suffix, String scope) {
     return RegistryCall.of(op, transport.endpoint(repo.registry()), method, "/v2/" + repo.name() + suffix, List.of(scope));
@@ -403,7 +449,7 @@ public final class RegistryClient {
 
   private RegistryCall upload(String op, Repository repo, HttpMethod method, String target, List<String> scopes) {
     String path = target.startsWith("http") ? target : "/v2/" + repo.name() + target;
-    return new RegistryCall(op, transport.endpoint(repo.registry()), method, path, scopes, java.util.Map.of(), null, false);
+    return new RegistryCall(op, transport.endpoint(repo.registry()), method, path, scopes, Map.of(), null, false);
   }
 
   private String location(String op, RegistryResponse response) {
@@ -455,10 +501,8 @@ public final class RegistryClient {
   }
 
   private static <T> Future<T> failure(String op, HttpClientResponse response) {
-    Future<Buffer> body = response.body();
-    response.resume();
-    return body.transform(read -> Future.failedFuture(error(op, response.statusCode(),
-        read.succeeded() ? RegistryError.parse(read.result()) : List.of())));
+    return RegistryTransport.head(response, 64 * 1024).transform(read -> Future.failedFuture(error(op,
+        response.statusCode(), read.succeeded() ? RegistryError.parse(read.result()) : List.of())));
   }
 
   static RegistryException error(String op, int status, List<RegistryError> errors) {

@@ -12,9 +12,13 @@ public class RegistryException extends RuntimeException {
 
   public RegistryException(String operation, int status, List<RegistryError> errors, Throwable cause) {
     super(operation + " failed" + (status > 0 ? " with HTTP " + status : "") + describe(errors)
-        + (cause != null && status == 0 ? ": " + cause.getMessage() : ""), cause);
+        + (cause != null && status == 0 ? ": " + describe(cause) : ""), cause);
     this.status = status;
     this.errors = List.copyOf(errors);
+  }
+
+  private static String describe(Throwable cause) {
+    return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
   }
 
   private static String describe(List<RegistryError> errors) {
@@ -63,6 +67,23 @@ public class RegistryException extends RuntimeException {
   public static final class DigestMismatch extends RegistryException {
     public DigestMismatch(String operation, String expected, String actual) {
       super(operation + ": expected digest " + expected + " but the content hashes to " + actual, 0, List.of(), null);
+    }
+  }
+
+  /** No answer within the deadline ({@code egress.timeout}): the request was reset. */
+  public static final class Timeout extends RegistryException {
+    public Timeout(String operation, long millis) {
+      super(operation, 0, List.of(), new java.util.concurrent.TimeoutException("no answer within " + millis + " ms"));
+    }
+  }
+
+  /**
+   * A request that cannot even be built (a reference, name or URL outside the grammar): it fails at once and
+   * would fail the same way every time, so it is never retried.
+   */
+  public static final class InvalidRequest extends RegistryException {
+    public InvalidRequest(String operation, String reason) {
+      super(operation, 0, List.of(), new IllegalArgumentException(reason));
     }
   }
 }

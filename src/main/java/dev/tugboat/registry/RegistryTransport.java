@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
@@ -16,10 +17,13 @@ import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.streams.Pipe;
 import io.vertx.core.streams.ReadStream;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -28,10 +32,18 @@ import java.util.function.Function;
  * Basic or Bearer with token caching, scope merging and one retry), redirects followed by hand so
  * {@code Authorization} never crosses to another host, and bounded retries for 429 and transient failures.
  * Responses come back paused; the limiter permit is held until the response body has ended.
+ *
+ * <p>Every request, each redirect followed and each token request obeys the {@link EgressPolicy} (the URL's host
+ * before sending, the connected address by the client's connect guard) and has a {@link Deadline}; a streamed
+ * blob body has an idle timeout instead. A request that cannot be built fails at once with
+ * {@link RegistryException.InvalidRequest}, holding no permit.
  */
 final class RegistryTransport {
   private static final int MAX_REDIRECTS = 5;
+  /** A streamed blob may take as long as it needs, but never stall longer than this. */
   private static final long IDLE_TIMEOUT_MS = 60_000;
+  /** The largest answer read whole (manifests, tag lists, configs, tokens, errors): a hostile registry cannot fill the heap. */
+  static final long MAX_BUFFERED = 16L * 1024 * 1024;
 
   private final Vertx vertx;
   private final HttpClient http;
@@ -44,9 +56,11 @@ final class RegistryTransport {
   private final Map<String, Challenge> challenges = new ConcurrentHashMap<>();
   private final Map<String, RateLimit> rateLimits = new ConcurrentHashMap<>();
   private final Map<String, Authorizer> authorizers;
+  private final EgressPolicy egress;
+  private final long timeoutMillis;
 
   RegistryTransport(Vertx vertx, List<RegistrySettings> settings, RetryPolicy retry, MeterRegistry metrics, Clock clock,
-                    Map<String, Authorizer> authorizers) {
+                    Map<String, Authorizer> authorizers, EgressPolicy egress, Duration timeout) {
     Map<String, Authorizer> byRegistry = new java.util.HashMap<>();
     authorizers.forEach((registry, authorizer) -> byRegistry.put(RegistryEndpoint.normalise(registry), authorizer));
     this.authorizers = Map.copyOf(byRegistry);
@@ -54,9 +68,16 @@ final class RegistryTransport {
     this.settings = settings;
     this.retry = retry;
     this.metrics = metrics;
-    this.tokens = new BearerTokens(clock);
-    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setDecompressionSupported(false)
-        .setConnectTimeout(10_000).setSendBufferSize(1 << 20).setReceiveBufferSize(1 << 20), new PoolOptions().setHttp1MaxSize(32));
+    this.egress = egress;
+    this.timeoutMillis = Math.max(1, timeout.toMillis());
+    this.tokens = new BearerTokens(clock, this::fetch);
+    this.http = vertx.httpClientBuilder()
+        .with(new HttpClientOptions().setKeepAlive(true).setDecompressionSupported(false)
+            .setConnectTimeout((int) Math.min(10_000, timeoutMillis)).setSendBufferSize(1 << 20)
+            .setReceiveBufferSize(1 << 20))
+        .with(new PoolOptions().setHttp1MaxSize(32))
+        .withConnectHandler(egress.connectGuard())
+        .build();
   }
 
   RegistryEndpoint endpoint(String registry) {
@@ -74,13 +95,19 @@ final class RegistryTransport {
 
   /** A call whose answer is read whole (manifests, lists, errors). */
   Future<RegistryResponse> send(RegistryCall call) {
-    return withRetries(call, 1, c -> exchange(c, true)).compose(exchange -> exchange.body()
-        .map(b -> new RegistryResponse(exchange.response().statusCode(), exchange.response().headers(), b)));
+    return typed(call, withRetries(call, 1, c -> exchange(c, true)).compose(exchange -> exchange.body()
+        .map(b -> new RegistryResponse(exchange.response().statusCode(), exchange.response().headers(), b))));
   }
 
   /** A call whose answer is streamed (blob GET): the response is paused; the caller consumes or drains it. */
   Future<HttpClientResponse> open(RegistryCall call) {
-    return withRetries(call, 1, c -> exchange(c, false)).map(Exchange::response);
+    return typed(call, withRetries(call, 1, c -> exchange(c, false)).map(Exchange::response));
+  }
+
+  /** Callers see a RegistryException or a refusal, whatever failed underneath (a client closing at shutdown too). */
+  private static <T> Future<T> typed(RegistryCall call, Future<T> result) {
+    return result.recover(err -> Future.failedFuture(err instanceof RegistryException || err instanceof EgressPolicy.Denied
+        ? err : new RegistryException(call.operation() + " (" + call.endpoint().baseUrl() + ")", 0, List.of(), err)));
   }
 
   /**
@@ -90,10 +117,16 @@ final class RegistryTransport {
    */
   Future<HttpClientResponse> upload(RegistryCall call, ReadStream<Buffer> body, long length) {
     Pipe<Buffer> pipe = body.pipe().endOnFailure(false);
-    RequestOptions options = options(call, call.url());
+    RequestOptions options;
+    try {
+      options = options(call, call.url());
+    } catch (RuntimeException refused) {
+      pipe.close();
+      return Future.failedFuture(refused);
+    }
     options.putHeader("Content-Length", Long.toString(length));
     Limiter limiter = limiter(call.endpoint());
-    return authorization(call, call.url(), false)
+    return typed(call, authorization(call, call.url(), false)
         .compose(auth -> {
           if (auth != null) {
             options.putHeader("Authorization", auth);
@@ -102,7 +135,7 @@ final class RegistryTransport {
         })
         .compose(v -> http.request(options).onFailure(err -> limiter.release()))
         .compose(request -> {
-          Future<Exchange> exchange = answer(request, limiter, call.endpoint(), false);
+          Future<Exchange> exchange = answer(request, limiter, call.endpoint(), false, null);
           pipe.to(request).onFailure(err -> request.reset(0, err));
           return exchange.map(Exchange::response).onSuccess(response -> {
             Authorizer fixed = authorizers.get(call.endpoint().registry());
@@ -111,7 +144,7 @@ final class RegistryTransport {
             }
           });
         })
-        .onFailure(err -> pipe.close());
+        .onFailure(err -> pipe.close()));
   }
 
   /**
@@ -139,8 +172,8 @@ final class RegistryTransport {
         return Future.succeededFuture(answer);
       }
       Throwable cause = done.cause();
-      if (cause instanceof RegistryException known) {
-        return Future.failedFuture(known);
+      if (cause instanceof RegistryException || cause instanceof EgressPolicy.Denied) {
+        return Future.failedFuture(cause); // typed: a timeout, a refusal or an unbuildable request is not retried here
       }
       if (call.idempotent() && attempt < retry.maxAttempts()) {
         return vertx.timer(retry.backoffMillis(attempt)).compose(v -> withRetries(call, attempt + 1, exchange));
@@ -156,24 +189,20 @@ final class RegistryTransport {
 
   private Future<Exchange> exchange(RegistryCall call, String url, boolean reauthenticated, int redirects,
                                     boolean buffered) {
-    RequestOptions options = options(call, url);
+    RequestOptions options;
+    try {
+      options = options(call, url);
+    } catch (RuntimeException refused) {
+      return Future.failedFuture(refused);
+    }
     Limiter limiter = limiter(call.endpoint());
     return authorization(call, url, reauthenticated)
         .compose(auth -> {
           if (auth != null) {
             options.putHeader("Authorization", auth);
           }
-          return limiter.acquire();
-        })
-        .compose(v -> http.request(options).onFailure(err -> limiter.release()))
-        .compose(request -> {
-          Future<Exchange> answer = answer(request, limiter, call.endpoint(), buffered);
-          if (call.body() == null) {
-            request.end();
-          } else {
-            request.end(call.body());
-          }
-          return answer;
+          return request(options, call.body(), limiter, call.endpoint(), buffered,
+              new Deadline(vertx, timeoutMillis, call.operation()));
         })
         .compose(answer -> {
           HttpClientResponse response = answer.response();
@@ -189,19 +218,68 @@ final class RegistryTransport {
           boolean redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
           if (redirect && location != null && redirects < MAX_REDIRECTS
               && (call.method() == HttpMethod.GET || call.method() == HttpMethod.HEAD)) {
-            return answer.drain().compose(v -> exchange(call, URI.create(url).resolve(location).toString(),
-                reauthenticated, redirects + 1, buffered));
+            String next;
+            try {
+              next = new URI(url).resolve(new URI(location)).toString();
+            } catch (URISyntaxException | IllegalArgumentException e) {
+              return answer.drain().compose(v -> Future.failedFuture(
+                  new RegistryException.InvalidRequest(call.operation(), "the redirect Location is not a URL")));
+            }
+            // the next hop's options() checks the egress policy on the redirect target
+            return answer.drain().compose(v -> exchange(call, next, reauthenticated, redirects + 1, buffered));
           }
           return Future.succeededFuture(answer);
         });
+  }
+
+  /** One request on the wire, bounded by {@code deadline} from the wait for a permit to the complete answer. */
+  private Future<Exchange> request(RequestOptions options, Buffer body, Limiter limiter, RegistryEndpoint endpoint,
+                                   boolean buffered, Deadline deadline) {
+    return deadline.acquire(limiter)
+        .compose(v -> http.request(options).onFailure(err -> limiter.release()))
+        .compose(request -> {
+          Future<Exchange> answer = answer(request, limiter, endpoint, buffered, deadline);
+          if (deadline.watch(request)) {
+            // a request that cannot be written (the codec refusing it) must fail now, not wait for a timeout
+            (body == null ? request.end() : request.end(body)).onFailure(err -> request.reset(0, err));
+          }
+          return answer;
+        })
+        .transform(done -> {
+          if (done.failed()) {
+            deadline.finish();
+            return Future.failedFuture(deadline.explain(done.cause()));
+          }
+          return Future.succeededFuture(done.result());
+        });
+  }
+
+  /**
+   * A one-off request outside the registry API (a token realm): the egress policy, the deadline and the size
+   * bound of buffered answers, no concurrency permit.
+   */
+  Future<RegistryResponse> fetch(HttpMethod method, String url, Map<String, String> headers, Buffer body,
+                                 String operation) {
+    RequestOptions options;
+    try {
+      options = checked(method, url).setFollowRedirects(false); // a redirect must not carry credentials elsewhere
+    } catch (RuntimeException refused) {
+      return Future.failedFuture(refused instanceof EgressPolicy.Denied ? refused
+          : new RegistryException.InvalidRequest(operation, "not a URL Tugboat can call"));
+    }
+    headers.forEach(options::putHeader);
+    Limiter unlimited = new Limiter(Integer.MAX_VALUE);
+    return request(options, body, unlimited, null, true, new Deadline(vertx, timeoutMillis, operation))
+        .compose(exchange -> exchange.body().map(b -> new RegistryResponse(exchange.response().statusCode(),
+            exchange.response().headers(), b)));
   }
 
   /**
    * Registers for the response before the request is sent, so the listener runs on the connection's event
    * loop as the headers arrive, before the body or its end can be delivered.
    */
-  private Future<Exchange> answer(io.vertx.core.http.HttpClientRequest request, Limiter limiter,
-                                  RegistryEndpoint endpoint, boolean buffered) {
+  private Future<Exchange> answer(HttpClientRequest request, Limiter limiter, RegistryEndpoint endpoint,
+                                  boolean buffered, Deadline deadline) {
     return request.response()
         .onFailure(err -> limiter.release())
         .map(response -> {
@@ -213,14 +291,40 @@ final class RegistryTransport {
             ended = Future.succeededFuture();
           }
           ended.onComplete(done -> limiter.release());
-          recordRateLimit(response, endpoint);
-          Future<Buffer> body = null;
-          if (buffered) {
-            body = response.body();
-            response.resume();
+          if (endpoint != null) {
+            recordRateLimit(response, endpoint);
           }
-          return new Exchange(response, body);
+          if (!buffered) {
+            if (deadline != null) {
+              deadline.finish(); // a streamed body has the idle timeout
+            }
+            return new Exchange(response, null);
+          }
+          return new Exchange(response, bounded(request, response, deadline));
         });
+  }
+
+  /** The whole body, at most {@link #MAX_BUFFERED} bytes, within the deadline. */
+  private static Future<Buffer> bounded(HttpClientRequest request, HttpClientResponse response, Deadline deadline) {
+    AtomicBoolean tooLarge = new AtomicBoolean();
+    long[] seen = {0};
+    response.handler(chunk -> {
+      seen[0] += chunk.length();
+      if (seen[0] > MAX_BUFFERED && tooLarge.compareAndSet(false, true)) {
+        request.reset(0, new IllegalStateException("answer larger than " + MAX_BUFFERED + " bytes"));
+      }
+    });
+    Future<Buffer> body = response.body().transform(read -> {
+      deadline.finish();
+      if (read.succeeded()) {
+        return Future.succeededFuture(read.result());
+      }
+      return Future.failedFuture(tooLarge.get()
+          ? new RegistryException("reading an answer larger than " + MAX_BUFFERED + " bytes", 0, List.of(), null)
+          : deadline.explain(read.cause()));
+    });
+    response.resume();
+    return body;
   }
 
   private void recordRateLimit(HttpClientResponse response, RegistryEndpoint endpoint) {
@@ -265,7 +369,7 @@ final class RegistryTransport {
     if (challenge.isBasic()) {
       return Future.succeededFuture(endpoint.hasCredentials() ? BearerTokens.basic(endpoint) : null);
     }
-    return tokens.token(http, endpoint, challenge, call.scopes(), freshToken).map(token -> "Bearer " + token);
+    return tokens.token(endpoint, challenge, call.scopes(), freshToken).map(token -> "Bearer " + token);
   }
 
   private static boolean sameHost(RegistryEndpoint endpoint, String url) {
@@ -275,8 +379,15 @@ final class RegistryTransport {
   }
 
   private RequestOptions options(RegistryCall call, String url) {
-    RequestOptions options = new RequestOptions().setMethod(call.method()).setAbsoluteURI(url)
-        .setFollowRedirects(false).setIdleTimeout(IDLE_TIMEOUT_MS);
+    RequestOptions options;
+    try {
+      options = checked(call.method(), url);
+    } catch (EgressPolicy.Denied denied) {
+      throw denied;
+    } catch (RuntimeException e) {
+      throw new RegistryException.InvalidRequest(call.operation(), "not a URL Tugboat can call");
+    }
+    options.setFollowRedirects(false).setIdleTimeout(IDLE_TIMEOUT_MS);
     if (url.startsWith("https://") && !call.endpoint().tlsVerify()) {
       options.setSslOptions(new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm(""));
     }
@@ -284,6 +395,24 @@ final class RegistryTransport {
     metrics.counter("tugboat_registry_requests", "registry", call.endpoint().registry(),
         "method", call.method().name()).increment();
     return options;
+  }
+
+  /**
+   * Options for {@code url} once it is a well-formed http(s) URL with a host (the HTTP codec would otherwise
+   * refuse it only on the wire) that the egress policy allows.
+   */
+  private RequestOptions checked(HttpMethod method, String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("not a URL");
+    }
+    if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+      throw new IllegalArgumentException("not an http(s) URL with a host");
+    }
+    egress.check(url);
+    return new RequestOptions().setMethod(method).setAbsoluteURI(url);
   }
 
   private Limiter limiter(RegistryEndpoint endpoint) {
@@ -295,9 +424,34 @@ final class RegistryTransport {
     });
   }
 
+  /** Reads and drops the rest of a streamed answer; a registry that never stops sending is cut off. */
   static Future<Void> drain(HttpClientResponse response) {
-    Future<Buffer> body = response.body();
+    return head(response, 0).mapEmpty();
+  }
+
+  /**
+   * The first {@code keep} bytes of a streamed answer (an error's OCI body), the rest read and dropped; an
+   * answer longer than {@link #MAX_BUFFERED} is reset.
+   */
+  static Future<Buffer> head(HttpClientResponse response, int keep) {
+    Buffer kept = Buffer.buffer();
+    long[] seen = {0};
+    response.handler(chunk -> {
+      if (kept.length() < keep) {
+        kept.appendBuffer(chunk, 0, Math.min(chunk.length(), keep - kept.length()));
+      }
+      seen[0] += chunk.length();
+      if (seen[0] > MAX_BUFFERED) {
+        response.request().reset();
+      }
+    });
+    Future<Void> ended;
+    try {
+      ended = response.end();
+    } catch (IllegalStateException alreadyEnded) {
+      ended = Future.succeededFuture();
+    }
     response.resume();
-    return body.transform(ignored -> Future.succeededFuture());
+    return ended.transform(ignored -> Future.succeededFuture(kept));
   }
 }

@@ -3,6 +3,7 @@ package dev.tugboat.transfer;
 import dev.tugboat.config.Settings;
 import dev.tugboat.config.Settings.RegistrySettings;
 import dev.tugboat.registry.ImageReference;
+import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.RegistryClient;
 import dev.tugboat.registry.RegistryEndpoint;
 import dev.tugboat.registry.Repository;
@@ -96,7 +97,8 @@ public final class CliCopy {
       list.add(new RegistrySettings(registry, creds.substring(0, colon), creds.substring(colon + 1), !base.https(),
           base.tlsVerify(), base.maxConcurrency()));
     }
-    RegistryClient client = new RegistryClient(vertx, list, new SimpleMeterRegistry());
+    RegistryClient client = new RegistryClient(vertx, list, new SimpleMeterRegistry(),
+        EgressPolicy.of(settings.egress().allow(), settings.egress().deny()), settings.egress().timeout());
     clients.add(client);
     return client;
   }

@@ -49,7 +49,8 @@ final class JobClients {
         verifyTls && base.tlsVerify(), base.maxConcurrency());
     Map<String, Authorizer> fixed = auth == null || basic ? Map.of()
         : Map.of(endpoint.registry(), new TokenAuthorizer(tokenHttp(), auth, verifyTls, clock, egress, timeout));
-    RegistryClient client = new RegistryClient(vertx, List.of(settings), metrics, RetryPolicy.DEFAULT, clock, fixed);
+    RegistryClient client = new RegistryClient(vertx, List.of(settings), metrics, egress, timeout, RetryPolicy.DEFAULT,
+        clock, fixed);
     open.add(client);
     return client;
   }

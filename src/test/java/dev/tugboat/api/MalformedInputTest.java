@@ -46,8 +46,6 @@ class MalformedInputTest {
    * operation: they must still happen, so a fix shows up here as an entry to remove.
    */
   private static final Map<String, String> KNOWN_BUGS = Map.of(
-      "POST /dockerRegistry/event", "WebhookRoutes.events: \"events\" that is not an array → 500 (ClassCastException), not 400",
-      "POST /registry/event", "WebhookRoutes.events: \"events\" that is not an array → 500 (ClassCastException), not 400",
       "POST /api/v1/watches", "WatchRoutes.addWatch: a JSON body that is not an object → 500 (ClassCastException), not 400");
 
   @Parameter Vendor vendor;

@@ -76,16 +76,7 @@ class InventoryApiTest {
   }
 
   static JsonObject awaitImage(String ref, Duration within) {
-    JsonObject[] found = new JsonObject[1];
-    await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> {
-      HttpResponse<String> r = server.get("/v2/images/" + ref);
-      if (r.statusCode() == 200) {
-        found[0] = new JsonObject(r.body());
-        return true;
-      }
-      return false;
-    });
-    return found[0];
+    return Events.awaitImage(server, ref, within);
   }
 
   static HttpResponse<String> postEvents(JsonArray events, String token) {
@@ -310,15 +301,17 @@ class InventoryApiTest {
   }
 
   @Test
-  @DisplayName("an event whose fields cannot be read is stored FAILED with the reason; the inbox keeps flowing")
+  @DisplayName("an event whose fields cannot be read is rejected at the door, the rest stored; the inbox keeps flowing")
   void unreadableEvent() {
     JsonObject odd = new JsonObject().put("id", UUID.randomUUID().toString()).put("action", "push").put("target", "oops");
     JsonObject layer = event("push", "application/vnd.oci.image.layer.v1.tar+gzip", notifying, "odd/events",
         "sha256:" + "e".repeat(64), null);
     HttpResponse<String> answer = postEvents(new JsonArray().add(odd).add(layer), WEBHOOK_TOKEN);
     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    assertThat(new JsonObject(answer.body()).getJsonArray("rejected").getJsonObject(0).getString("field"))
+        .isEqualTo("events[0].target");
     assertThat(inboxStates(List.of(odd.getString("id"), layer.getString("id"))))
-        .containsEntry(odd.getString("id"), "FAILED").containsEntry(layer.getString("id"), "IGNORED");
+        .doesNotContainKey(odd.getString("id")).containsEntry(layer.getString("id"), "IGNORED");
     // a later push is still ingested: the odd row never reaches a claim
     Layout later = single("after-odd", List.of(600L), 41);
     TestImages.push(later, notifying, "odd/later", "after-odd");

@@ -22,7 +22,8 @@ class BlobStreamingLowHeapTest {
     assertThat(Runtime.getRuntime().maxMemory()).as("this test must run with a small heap").isLessThan(SIZE / 2);
     Vertx vertx = Vertx.vertx();
     try (RegistryFixture registry = RegistryFixture.start()) {
-      RegistryClient client = new RegistryClient(vertx, List.<RegistrySettings>of(), new SimpleMeterRegistry());
+      RegistryClient client = new RegistryClient(vertx, List.<RegistrySettings>of(), new SimpleMeterRegistry(),
+          EgressPolicy.OPEN);
       Repository source = new Repository(registry.host(), "big/source");
       Repository target = new Repository(registry.host(), "big/target");
       String digest = GeneratedStream.digestOf(7, SIZE);

@@ -66,7 +66,8 @@ class RegistryAuthTest {
   static RegistryClient client(RegistryFixture registry, String user, String password, Clock clock) {
     List<RegistrySettings> settings = user == null ? List.of()
         : List.of(new RegistrySettings(registry.host(), user, password, true, true, 4));
-    return new RegistryClient(vertx, settings, new SimpleMeterRegistry(), RetryPolicy.DEFAULT, clock);
+    return new RegistryClient(vertx, settings, new SimpleMeterRegistry(), EgressPolicy.OPEN,
+        RegistryClient.DEFAULT_TIMEOUT, RetryPolicy.DEFAULT, clock, java.util.Map.of());
   }
 
   static String pushAndRead(RegistryClient client, Repository repo, long seed) {

@@ -31,7 +31,7 @@ class RegistryClientTest {
   static void start() throws Exception {
     vertx = Vertx.vertx();
     registry = RegistryFixture.start();
-    client = new RegistryClient(vertx, List.<RegistrySettings>of(), metrics);
+    client = new RegistryClient(vertx, List.<RegistrySettings>of(), metrics, EgressPolicy.OPEN);
   }
 
   @org.junit.jupiter.api.AfterEach

@@ -33,8 +33,9 @@ class RegistryFaultsTest {
     vertx = Vertx.vertx();
     registry = RegistryFixture.start();
     proxy = FaultProxy.start(registry);
-    client = new RegistryClient(vertx, List.<RegistrySettings>of(), metrics,
-        new RetryPolicy(4, Duration.ofMillis(50), Duration.ofSeconds(2)), Clock.systemUTC());
+    client = new RegistryClient(vertx, List.<RegistrySettings>of(), metrics, EgressPolicy.OPEN,
+        RegistryClient.DEFAULT_TIMEOUT, new RetryPolicy(4, Duration.ofMillis(50), Duration.ofSeconds(2)),
+        Clock.systemUTC(), Map.of());
   }
 
   @AfterAll

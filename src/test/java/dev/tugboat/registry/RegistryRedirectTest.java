@@ -24,10 +24,12 @@ class RegistryRedirectTest {
          FaultProxy cdn = FaultProxy.start(storage.host(), "127.0.0.2");
          FaultProxy front = FaultProxy.start(secured.host())) {
       Buffer content = Buffer.buffer("layer bytes behind a redirect");
-      RegistryClient anonymous = new RegistryClient(vertx, List.<RegistrySettings>of(), new SimpleMeterRegistry());
+      RegistryClient anonymous = new RegistryClient(vertx, List.<RegistrySettings>of(), new SimpleMeterRegistry(),
+          EgressPolicy.OPEN);
       String digest = anonymous.putBlob(new Repository(storage.host(), "redirect/app"), content).await();
       RegistryClient client = new RegistryClient(vertx,
-          List.of(new RegistrySettings(front.host(), "alice", "s3cret", true, true, 4)), new SimpleMeterRegistry());
+          List.of(new RegistrySettings(front.host(), "alice", "s3cret", true, true, 4)), new SimpleMeterRegistry(),
+          EgressPolicy.OPEN);
       Repository repo = new Repository(front.host(), "redirect/app");
       assertThat(client.putBlob(repo, content).await()).isEqualTo(digest);
 

@@ -43,7 +43,7 @@ class RegistryTlsTest {
 
   static RegistryClient client(boolean tlsVerify) {
     return new RegistryClient(vertx, List.of(new RegistrySettings(registry.host(), "", "", false, tlsVerify, 4)),
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(), EgressPolicy.OPEN);
   }
 
   @Test

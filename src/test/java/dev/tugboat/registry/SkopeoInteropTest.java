@@ -29,7 +29,7 @@ class SkopeoInteropTest {
   static void start() {
     vertx = Vertx.vertx();
     registry = RegistryFixture.start();
-    client = new RegistryClient(vertx, List.<RegistrySettings>of(), new SimpleMeterRegistry());
+    client = new RegistryClient(vertx, List.<RegistrySettings>of(), new SimpleMeterRegistry(), EgressPolicy.OPEN);
   }
 
   @AfterAll

@@ -3,6 +3,7 @@ package dev.tugboat.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tugboat.config.Settings.RegistrySettings;
+import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.Manifest;
 import dev.tugboat.registry.RegistryClient;
 import dev.tugboat.registry.Repository;
@@ -28,7 +29,8 @@ class OneGibHeap256Test {
     Vertx vertx = Vertx.vertx();
     try (RegistryFixture source = RegistryFixture.start(); RegistryFixture a = RegistryFixture.start();
          RegistryFixture b = RegistryFixture.start()) {
-      RegistryClient client = new RegistryClient(vertx, List.<RegistrySettings>of(), new SimpleMeterRegistry());
+      RegistryClient client = new RegistryClient(vertx, List.<RegistrySettings>of(), new SimpleMeterRegistry(),
+          EgressPolicy.OPEN);
       Repository from = new Repository(source.host(), "huge/app");
       Manifest image = GeneratedImage.push(vertx, client, from, "v1", List.of(SIZE), 3);
 

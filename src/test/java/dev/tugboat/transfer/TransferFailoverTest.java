@@ -7,6 +7,7 @@ import dev.tugboat.Server;
 import dev.tugboat.config.Settings.RegistrySettings;
 import dev.tugboat.db.DbUrl;
 import dev.tugboat.db.Vendor;
+import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.Manifest;
 import dev.tugboat.registry.RegistryClient;
 import dev.tugboat.registry.Repository;
@@ -49,7 +50,8 @@ class TransferFailoverTest {
     Server first = null;
     Server second = null;
     try (RegistryFixture source = RegistryFixture.start(); RegistryFixture target = RegistryFixture.start()) {
-      RegistryClient client = new RegistryClient(vertx, List.<RegistrySettings>of(), new SimpleMeterRegistry());
+      RegistryClient client = new RegistryClient(vertx, List.<RegistrySettings>of(), new SimpleMeterRegistry(),
+          EgressPolicy.OPEN);
       Manifest image = GeneratedImage.push(vertx, client, new Repository(source.host(), "big/app"), "v1",
           List.of(LAYER, LAYER, LAYER, LAYER), 11);
       first = node(db);
