@@ -51,6 +51,7 @@ public final class InventoryModule implements Capability {
     new WebhookRoutes(inbox, services.settings().auth().webhookToken(), services.metrics(), services.clock())
         .mount(router);
     new InventoryRoutes(store, ingestion).mount(router);
+    new ImageDetailRoutes(store, new ImageDetails(services.db())).mount(router);
   }
 
   /** The re-scan ({@code tugboat updater}) over every configured registry's catalog and every known repository. */

@@ -185,7 +185,10 @@ public final class WatchRoutes {
       }
       store.setPinnedTag(repo.name(), pin)
           .onFailure(failure -> message(ctx, 400, "Error: Failed to update pinned tag, " + failure.getMessage()))
-          .onSuccess(v -> deployNow(ctx, repo, pin, tags));
+          .onSuccess(v -> {
+            watches.changed(repo.name());
+            deployNow(ctx, repo, pin, tags);
+          });
     }).onFailure(ctx::fail);
   }
 
@@ -203,7 +206,7 @@ public final class WatchRoutes {
       }
       // turned on as POST /tags/{repo} would (notified), then the pin cleared and the newest release deployed
       Future<Void> autoOn = repo.autoDeploy() ? Future.succeededFuture() : watches.setAutoDeploy(repo, true, false);
-      autoOn.compose(v -> store.setPinnedTag(name, ""))
+      autoOn.compose(v -> store.setPinnedTag(name, "")).onSuccess(v -> watches.changed(name))
           .compose(v -> watches.liveTags(repo))
           .onSuccess(tags -> deployNow(ctx, repo, "", tags))
           .onFailure(failure -> message(ctx, 400, "Error: Failed to update pinned tag, " + failure.getMessage()));
@@ -272,6 +275,7 @@ public final class WatchRoutes {
         return Future.failedFuture(new ApiError(409, "conflict", "'" + name + "' is already watched", "name"));
       }
       watches.checkSoon();
+      watches.changed(name);
       return store.get(name);
     }).onSuccess(repo -> ctx.response().setStatusCode(201).end(repo.orElseThrow().toJson().encode()))
         .onFailure(ctx::fail);
@@ -296,6 +300,7 @@ public final class WatchRoutes {
     String name = ctx.pathParam("repo");
     store.remove(name).onSuccess(removed -> {
       if (removed) {
+        watches.changed(name);
         ctx.response().setStatusCode(204).end();
       } else {
         ctx.fail(ApiError.notFound("'" + name + "' is not watched"));

@@ -1,6 +1,7 @@
 package dev.tugboat.watch;
 
 import dev.tugboat.bus.Addresses;
+import dev.tugboat.bus.Changes;
 import dev.tugboat.bus.WakeUps;
 import dev.tugboat.config.Settings.WatchedRepoSettings;
 import dev.tugboat.deploy.DeploymentStore;
@@ -15,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,7 +108,9 @@ public final class WatchVerticle extends VerticleBase {
           .compose(both -> act(repo, tags, Decision.decide(repo, tag, both.resultAt(0), both.resultAt(1), clock.instant())));
     }).recover(failure -> {
       LOG.warn("watch {} ({}): check failed: {}", repo.name(), repo.repo(), failure.getMessage());
-      return store.postpone(repo.name(), owner, String.valueOf(failure.getMessage()), pollInterval);
+      String error = String.valueOf(failure.getMessage());
+      return store.postpone(repo.name(), owner, error, pollInterval)
+          .onSuccess(v -> changedIf(!error.equals(repo.lastError()), repo));
     });
   }
 
@@ -129,6 +133,16 @@ public final class WatchVerticle extends VerticleBase {
     }
     String lastError = error;
     return acted.compose(v -> store.recordCheck(repo.name(), owner, tags, decision.tag(), decision.digest(), lastError,
-        decision.action() == Decision.Action.BASELINE, pollInterval));
+        decision.action() == Decision.Action.BASELINE, pollInterval))
+        .onSuccess(v -> changedIf(!tags.equals(repo.seenTags()) || !Objects.equals(decision.tag(), repo.seenTag())
+            || !Objects.equals(decision.digest(), repo.seenDigest()) || !Objects.equals(lastError, repo.lastError())
+            || repo.deployedTag() == null, repo));
+  }
+
+  /** Live views hear of a check only when it saw something new (most checks see nothing new). */
+  private void changedIf(boolean changed, WatchedRepo repo) {
+    if (changed) {
+      Changes.watch(vertx.eventBus(), repo.name());
+    }
   }
 }
