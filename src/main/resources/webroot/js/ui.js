@@ -17,7 +17,10 @@ function modal(dialog, opened, onClose) {
       onClose?.();
       resolve(value);
     };
-    const closed = () => done(undefined);
+    // Escape closes the dialog; a close event of an earlier use may arrive after this use opened it: ignored
+    const closed = () => {
+      if (!dialog.open) done(undefined);
+    };
     dialog.addEventListener('close', closed);
     opened(done);
     dialog.showModal();

@@ -51,13 +51,8 @@ public final class WebUi implements Capability {
 
   @Override
   public void mount(Router router) {
-    router.get(BASE).handler(ctx -> { // the route matches /ui too
-      if (ctx.request().path().endsWith("/")) {
-        serve(ctx, assets.asset("index.html"), "no-cache");
-      } else {
-        ctx.redirect(BASE);
-      }
-    });
+    router.get(BASE).handler(ctx -> serve(ctx, assets.asset("index.html"), "no-cache"));
+    router.getWithRegex("/ui").handler(ctx -> ctx.redirect(BASE));
     router.get(ASSETS + ":version/*").handler(this::asset);
     new EventStream(vertx, services.clock()).mount(router);
     node.mount(router);

@@ -16,6 +16,8 @@ export function create(main, route) {
   const cards = new Map(); // name → {el, sig, search}
   const picked = new Map(); // name → tag the user chose in the picker
   const applied = new Map(); // name → sequence number of the data shown (a late answer never overwrites a newer one)
+  const notes = new Map(); // name → the card's result line, kept when the card is rebuilt
+  const pending = new Map(); // name → actions in flight (their buttons stay disabled in a rebuilt card)
   const dirty = new Set();
   let sequence = 0;
   let flushTimer = null;
@@ -63,7 +65,7 @@ export function create(main, route) {
       return;
     }
     const deployments = history.get(name) || [];
-    const sig = JSON.stringify([w, deployments]);
+    const sig = signature(name);
     const old = cards.get(name);
     if (old && old.sig === sig) return;
     const el = card(w, deployments);
@@ -72,6 +74,29 @@ export function create(main, route) {
     if (old) old.el.replaceWith(el); else insert(name, el);
     cards.set(name, entry);
     applied.set(name, seq);
+  }
+
+  function signature(name) {
+    return JSON.stringify([watches.get(name), history.get(name) || [], [...(pending.get(name) || [])]]);
+  }
+
+  /** The card's result line: one element per watch, moved into each rebuilt card. */
+  function note(name) {
+    if (!notes.has(name)) notes.set(name, h('p', {class: 'result', role: 'status', 'aria-live': 'polite'}));
+    return notes.get(name);
+  }
+
+  /** Runs a card action: its button stays disabled (also in a card rebuilt meanwhile), then the card is re-read. */
+  async function act(name, key, button, action) {
+    if (!pending.has(name)) pending.set(name, new Set());
+    pending.get(name).add(key);
+    try {
+      return await busy(button, action, note(name));
+    } finally {
+      pending.get(name).delete(key);
+      show(name, applied.get(name) || 0);
+      mark(name);
+    }
   }
 
   /** Keeps cards in name order when one is added later. */
@@ -106,7 +131,7 @@ export function create(main, route) {
       for (const name of fresh) {
         const w = watches.get(name);
         const el = card(w, history.get(name));
-        cards.set(name, {el, sig: JSON.stringify([w, history.get(name)]), search: [w.name, w.registry, w.repository, w.job,
+        cards.set(name, {el, sig: signature(name), search: [w.name, w.registry, w.repository, w.job,
           w.deployed?.tag, ...(w.tags || [])].filter(Boolean).join('\n').toLowerCase()});
         applied.set(name, seq);
       }
@@ -168,7 +193,14 @@ export function create(main, route) {
     const chosen = picked.get(w.name);
     const selection = tags.includes(chosen) ? chosen : (tags.includes(w.pinned_tag_value) ? w.pinned_tag_value
       : (tags.includes(deployedTag) ? deployedTag : tags[tags.length - 1]));
-    const status = h('p', {class: 'result', role: 'status', 'aria-live': 'polite'});
+    const status = note(w.name);
+    const inFlight = (key, el) => {
+      if (pending.get(w.name)?.has(key)) {
+        el.disabled = true;
+        el.setAttribute('aria-busy', 'true');
+      }
+      return el;
+    };
 
     const picker = h('select', {id: `${id}-tag`, disabled: tags.length === 0},
       tags.length === 0 ? h('option', {value: '', text: 'no tags seen yet'}) : null,
@@ -190,34 +222,30 @@ export function create(main, route) {
       if (!tag) return;
       const verb = tag === deployedTag ? 'Redeploy' : 'Deploy';
       if (!await confirm(`${verb} ${w.registry}/${w.repository}:${tag} to Nomad job ${w.job}? The tag is pinned.`, verb)) return;
-      await busy(deployButton, async () => (await send('POST', `/tags/${path(w.name)}`, {pinned_tag: tag}))?.message, status);
-      mark(w.name);
+      await act(w.name, 'deploy', deployButton, async () => (await send('POST', `/tags/${path(w.name)}`, {pinned_tag: tag}))?.message);
     });
 
     const toggle = h('input', {type: 'checkbox', role: 'switch', id: `${id}-auto`, checked: w.auto_deploy});
     toggle.addEventListener('change', async () => {
       const on = toggle.checked;
-      const result = await busy(toggle, async () => (await send('POST', `/tags/${path(w.name)}`, {auto_deploy: on}))?.message, status);
+      const result = await act(w.name, 'toggle', toggle, async () => (await send('POST', `/tags/${path(w.name)}`, {auto_deploy: on}))?.message);
       if (result === undefined) toggle.checked = !on; // refused or failed: show what is stored
-      mark(w.name);
     });
 
     const reset = h('button', {type: 'button', class: 'secondary reset', text: 'Reset'});
     reset.title = 'Unpin, turn auto-deploy on, and deploy the policy\'s newest tag';
     reset.addEventListener('click', async () => {
       if (!await confirm(`Reset ${w.name}: unpin, turn auto-deploy on, and deploy the newest tag of policy ${w.policy}?`, 'Reset')) return;
-      await busy(reset, async () => (await send('POST', `/tags/${path(w.name)}/reset`, {}))?.message, status);
-      mark(w.name);
+      await act(w.name, 'reset', reset, async () => (await send('POST', `/tags/${path(w.name)}/reset`, {}))?.message);
     });
 
     const remove = h('button', {type: 'button', class: 'outline secondary small remove', text: 'Stop watching'});
     remove.addEventListener('click', async () => {
       if (!await confirm(`Stop watching ${w.name}? Its deployment history is kept.`, 'Stop watching')) return;
-      const done = await busy(remove, async () => {
+      await act(w.name, 'remove', remove, async () => {
         await send('DELETE', `/api/v1/watches/${path(w.name)}`);
         return `${w.name} is no longer watched`;
-      }, status);
-      if (done) mark(w.name);
+      });
     });
 
     const running = w.running && (w.running.tag || w.running.digest);
@@ -237,12 +265,12 @@ export function create(main, route) {
         fact('Checked', fmt.ago(w.checked_at), w.last_error ? h('span', {class: 'error-text', text: ` · ${w.last_error}`}) : '',
           w.failures ? ` · ${w.failures} failed deployment(s), retry ${fmt.ago(w.retry_after).replace(' ago', '')}` : '')),
       h('div', {class: 'switch-row'},
-        toggle, h('label', {for: `${id}-auto`, text: 'Auto-deploy'})),
+        inFlight('toggle', toggle), h('label', {for: `${id}-auto`, text: 'Auto-deploy'})),
       h('div', {class: 'deploy-row'},
-        h('label', {for: `${id}-tag`, text: 'Tag'}), picker, deployButton, reset),
+        h('label', {for: `${id}-tag`, text: 'Tag'}), picker, inFlight('deploy', deployButton), inFlight('reset', reset)),
       status,
       deploymentsList(deployments, id),
-      h('footer', {}, remove));
+      h('footer', {}, inFlight('remove', remove)));
   }
 
   return {

@@ -84,7 +84,9 @@ class WebUiTest {
   @Test
   @DisplayName("a first load is under 200 KB over the wire (cold cache), and every file came gzipped")
   void pageWeight() {
-    browser.open(url("/ui/#/watches"));
+    browser.driver().executeCdpCommand("Network.clearBrowserCache", Map.of());
+    browser.open("about:blank");
+    browser.open(url("/ui/?cold#/watches")); // a new document: its performance entries are this load's only
     browser.ready("watches");
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> entries = (List<Map<String, Object>>) browser.script(
@@ -116,7 +118,7 @@ class WebUiTest {
     assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-cache");
     String html = gunzip(page.body());
     assertThat(html).doesNotContain("<script>").doesNotContain("{{assets}}").doesNotContain(" style=")
-        .doesNotContain(" on"); // no inline handlers either
+        .doesNotContainPattern("\\son[a-z]+="); // no inline handlers either
     Matcher app = Pattern.compile("src=\"(/ui/assets/[0-9a-f]{16}/js/app\\.js)\"").matcher(html);
     assertThat(app.find()).as(html).isTrue();
 
@@ -129,7 +131,7 @@ class WebUiTest {
     assertThat(raw(app.group(1), Map.of("If-None-Match", etag)).statusCode()).isEqualTo(304);
 
     HttpResponse<byte[]> plain = raw(app.group(1), Map.of());
-    assertThat(plain.headers().firstValue("Content-Encoding")).hasValue("identity");
+    assertThat(plain.headers().firstValue("Content-Encoding").orElse("identity")).isEqualTo("identity");
     assertThat(new String(plain.body(), StandardCharsets.UTF_8)).isEqualTo(gunzip(js.body()));
 
     String stale = app.group(1).replaceFirst("assets/[0-9a-f]{16}/", "assets/0000000000000000/");

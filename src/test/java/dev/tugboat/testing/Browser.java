@@ -78,8 +78,11 @@ public final class Browser implements AutoCloseable {
     driver.get(url);
   }
 
+  /** A wait that also looks again when the element it held was replaced (live pages rebuild what changed). */
   public WebDriverWait waiting(Duration timeout) {
-    return new WebDriverWait(driver, timeout);
+    WebDriverWait wait = new WebDriverWait(driver, timeout);
+    wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+    return wait;
   }
 
   /** Waits (10 s at most) for an element to be visible and returns it. */
@@ -140,6 +143,60 @@ public final class Browser implements AutoCloseable {
       } catch (IOException ignored) {
         // a leftover temp profile is harmless
       }
+    }
+  }
+
+  /**
+   * Holds the browser's requests whose URL matches {@code urlPattern} (CDP Fetch, {@code *} wildcards) until
+   * {@link Hold#release}: what a page shows while a request is in flight can then be checked without a race.
+   */
+  public Hold hold(String urlPattern) {
+    org.openqa.selenium.devtools.DevTools tools = driver.getDevTools();
+    tools.createSessionIfThereIsNotOne();
+    Hold hold = new Hold(tools);
+    tools.addListener(org.openqa.selenium.devtools.v156.fetch.Fetch.requestPaused(), hold.paused::add);
+    tools.send(org.openqa.selenium.devtools.v156.fetch.Fetch.enable(java.util.Optional.of(List.of(
+        new org.openqa.selenium.devtools.v156.fetch.model.RequestPattern(java.util.Optional.of(urlPattern),
+            java.util.Optional.empty(), java.util.Optional.empty()))), java.util.Optional.empty()));
+    return hold;
+  }
+
+  /** Requests held by {@link #hold}. */
+  public static final class Hold implements AutoCloseable {
+    private final org.openqa.selenium.devtools.DevTools tools;
+    private final java.util.concurrent.BlockingQueue<org.openqa.selenium.devtools.v156.fetch.model.RequestPaused> paused =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    private final List<org.openqa.selenium.devtools.v156.fetch.model.RequestPaused> held = new java.util.ArrayList<>();
+
+    private Hold(org.openqa.selenium.devtools.DevTools tools) {
+      this.tools = tools;
+    }
+
+    /** Waits (10 s at most) for the next held request; answers "METHOD url". */
+    public String next() throws InterruptedException {
+      var request = paused.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+      if (request == null) {
+        throw new AssertionError("no request was held within 10 s");
+      }
+      held.add(request);
+      return request.getRequest().getMethod() + " " + request.getRequest().getUrl();
+    }
+
+    /** Lets every held request go on to the server. */
+    public void release() {
+      for (var request : held) {
+        tools.send(org.openqa.selenium.devtools.v156.fetch.Fetch.continueRequest(request.getRequestId(),
+            java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
+            java.util.Optional.empty()));
+      }
+      held.clear();
+    }
+
+    @Override
+    public void close() {
+      release();
+      tools.send(org.openqa.selenium.devtools.v156.fetch.Fetch.disable());
+      tools.clearListeners();
     }
   }
 

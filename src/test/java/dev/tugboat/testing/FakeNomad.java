@@ -37,6 +37,7 @@ public final class FakeNomad implements AutoCloseable {
   private final Map<String, JsonObject> deployments = new HashMap<>();
   private final Map<String, List<Runnable>> waiters = new HashMap<>();
   private final Map<String, String> outcomes = new HashMap<>();
+  private final Map<String, String> descriptions = new HashMap<>();
   private final Set<String> changeBeforeRegister = new HashSet<>();
   private final List<JsonObject> registrations = new CopyOnWriteArrayList<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
@@ -86,6 +87,14 @@ public final class FakeNomad implements AutoCloseable {
   /** The next deployment of {@code job} ends {@code successful} (default), {@code failed}, or stays {@code running}. */
   public void nextOutcome(String job, String status) {
     onLoop(() -> outcomes.put(job, status));
+  }
+
+  /** As {@link #nextOutcome(String, String)}, the deployment ending with {@code description} as its StatusDescription. */
+  public void nextOutcome(String job, String status, String description) {
+    onLoop(() -> {
+      outcomes.put(job, status);
+      descriptions.put(job, description);
+    });
   }
 
   /** Ends the running deployments of {@code job} with {@code status} ({@code successful} or {@code failed}). */
@@ -194,10 +203,11 @@ public final class FakeNomad implements AutoCloseable {
     changed(evalId, eval);
     String outcome = outcomes.getOrDefault(job.getString("ID"), "successful");
     outcomes.remove(job.getString("ID"));
+    String description = descriptions.remove(job.getString("ID"));
     if (!outcome.equals("running")) {
       vertx.setTimer(deploymentDelayMs, t -> {
-        deployment.put("Status", outcome).put("ModifyIndex", ++index).put("StatusDescription",
-            outcome.equals("successful") ? "Deployment completed successfully" : "Failed due to unhealthy allocations");
+        deployment.put("Status", outcome).put("ModifyIndex", ++index).put("StatusDescription", description != null
+            ? description : outcome.equals("successful") ? "Deployment completed successfully" : "Failed due to unhealthy allocations");
         changed(deployment.getString("ID"), deployment);
       });
     }
