@@ -18,6 +18,7 @@ export function create(main, route) {
   const applied = new Map(); // name → sequence number of the data shown (a late answer never overwrites a newer one)
   const notes = new Map(); // name → the card's result line, kept when the card is rebuilt
   const pending = new Map(); // name → actions in flight (their buttons stay disabled in a rebuilt card)
+  const opened = new Set(); // names whose deployment list the user opened (kept open in a rebuilt card)
   const dirty = new Set();
   let sequence = 0;
   let flushTimer = null;
@@ -67,17 +68,27 @@ export function create(main, route) {
     const deployments = history.get(name) || [];
     const sig = signature(name);
     const old = cards.get(name);
-    if (old && old.sig === sig) return;
+    if (old && old.sig === sig) { // a check that saw nothing new: only its time changes, the card stays
+      old.el.querySelector('.checked-at').textContent = fmt.ago(w.checked_at);
+      return;
+    }
     const el = card(w, deployments);
-    const entry = {el, sig, search: [w.name, w.registry, w.repository, w.job, w.deployed?.tag, ...(w.tags || [])]
-      .filter(Boolean).join('\n').toLowerCase()};
     if (old) old.el.replaceWith(el); else insert(name, el);
-    cards.set(name, entry);
+    cards.set(name, entry(name, el));
     applied.set(name, seq);
   }
 
+  /** A card as kept: its element, the data it shows, and the text the search looks in. */
+  function entry(name, el) {
+    const w = watches.get(name);
+    return {el, sig: signature(name), search: [w.name, w.registry, w.repository, w.job, w.deployed?.tag, ...(w.tags || [])]
+      .filter(Boolean).join('\n').toLowerCase()};
+  }
+
+  /** What a card shows, but when it was last checked (that alone does not rebuild it). */
   function signature(name) {
-    return JSON.stringify([watches.get(name), history.get(name) || [], [...(pending.get(name) || [])]]);
+    const {checks, checked_at: checkedAt, ...shown} = watches.get(name) || {};
+    return JSON.stringify([shown, history.get(name) || [], [...(pending.get(name) || [])]]);
   }
 
   /** The card's result line: one element per watch, moved into each rebuilt card. */
@@ -91,7 +102,9 @@ export function create(main, route) {
     if (!pending.has(name)) pending.set(name, new Set());
     pending.get(name).add(key);
     try {
-      return await busy(button, action, note(name));
+      const result = await busy(button, action, note(name));
+      if (result !== undefined) picked.delete(name); // done: the picker shows what is deployed and newest again
+      return result;
     } finally {
       pending.get(name).delete(key);
       show(name, applied.get(name) || 0);
@@ -130,9 +143,7 @@ export function create(main, route) {
     if (fresh.length > BULK || cards.size === 0) {
       for (const name of fresh) {
         const w = watches.get(name);
-        const el = card(w, history.get(name));
-        cards.set(name, {el, sig: signature(name), search: [w.name, w.registry, w.repository, w.job,
-          w.deployed?.tag, ...(w.tags || [])].filter(Boolean).join('\n').toLowerCase()});
+        cards.set(name, entry(name, card(w, history.get(name))));
         applied.set(name, seq);
       }
       const ordered = [...cards.keys()].sort();
@@ -262,14 +273,14 @@ export function create(main, route) {
         fact('Deployed', h('mark', {class: 'deployed-tag', text: deployedTag || '—'}), ' ', digest(w.deployed?.digest)),
         running ? fact('Running', h('span', {class: 'running-tag', text: w.running.tag || '—'}), ' ', digest(w.running.digest),
           w.drift ? h('strong', {class: 'drift-flag', text: ' changed outside Tugboat'}) : '') : null,
-        fact('Checked', fmt.ago(w.checked_at), w.last_error ? h('span', {class: 'error-text', text: ` · ${w.last_error}`}) : '',
+        fact('Checked', h('span', {class: 'checked-at', text: fmt.ago(w.checked_at)}), w.last_error ? h('span', {class: 'error-text', text: ` · ${w.last_error}`}) : '',
           w.failures ? ` · ${w.failures} failed deployment(s), retry ${fmt.ago(w.retry_after).replace(' ago', '')}` : '')),
       h('div', {class: 'switch-row'},
         inFlight('toggle', toggle), h('label', {for: `${id}-auto`, text: 'Auto-deploy'})),
       h('div', {class: 'deploy-row'},
         h('label', {for: `${id}-tag`, text: 'Tag'}), picker, inFlight('deploy', deployButton), inFlight('reset', reset)),
       status,
-      deploymentsList(deployments, id),
+      deploymentsList(deployments, id, opened, w.name),
       h('footer', {}, inFlight('remove', remove)));
   }
 
@@ -290,9 +301,9 @@ function fact(term, ...value) {
   return [h('dt', {text: term}), h('dd', {}, ...value)];
 }
 
-function deploymentsList(deployments, id) {
+function deploymentsList(deployments, id, opened, name) {
   if (!deployments.length) return h('p', {class: 'muted small', text: 'No deployments yet.'});
-  return h('details', {class: 'history'},
+  const details = h('details', {class: 'history', open: opened.has(name)},
     h('summary', {id: `${id}-hist`, text: `Last deployments (${deployments.length})`}),
     h('ol', {class: 'deployments', 'aria-labelledby': `${id}-hist`},
       deployments.map((d) => h('li', {class: 'deployment', dataset: {state: d.state}},
@@ -301,6 +312,8 @@ function deploymentsList(deployments, id) {
           h('span', {class: 'muted', text: `(${d.reason})`})),
         d.message ? h('div', {class: 'message', text: d.message}) : null,
         h('div', {class: 'muted small', text: `${fmt.time(d.created_at)}${d.finished_at ? ' → ' + fmt.time(d.finished_at) : ''}`})))));
+  details.addEventListener('toggle', () => (details.open ? opened.add(name) : opened.delete(name)));
+  return details;
 }
 
 /** The form that adds a watch (POST /api/v1/watches). */

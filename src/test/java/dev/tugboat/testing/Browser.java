@@ -102,6 +102,14 @@ public final class Browser implements AutoCloseable {
     }
   }
 
+  /** Clicks the element {@code by} finds, finding it again if the page replaced it meanwhile (live pages do). */
+  public void click(By by) {
+    waiting(PATIENCE).until(d -> {
+      d.findElement(by).click();
+      return true;
+    });
+  }
+
   public Object script(String js, Object... args) {
     return ((JavascriptExecutor) driver).executeScript(js, args);
   }

@@ -115,7 +115,7 @@ class TransfersPageTest {
     }
 
     // its own page follows the job over /api/distribute/image/{id}/events
-    jobCard(id).findElement(By.cssSelector("h3 a")).click();
+    browser.click(By.cssSelector("article.transfer-card[data-id='" + id + "'] h3 a"));
     browser.ready("transfers");
     assertThat(jobCard(id).findElement(By.cssSelector(".badge")).getText()).isEqualToIgnoringCase("finished");
     await().atMost(Duration.ofSeconds(10)).until(() -> ((Number) browser.script("return performance.getEntriesByType("
@@ -132,9 +132,8 @@ class TransfersPageTest {
     await().atMost(Duration.ofSeconds(30)).until(() ->
         new JsonObject(server.get("/api/distribute/image/" + id).body()).getInteger("attempts") >= 2);
     browser.waiting(Browser.PATIENCE).until(x -> !jobCard(id).findElements(By.cssSelector("li.target .error-text")).isEmpty());
-    WebElement cancel = jobCard(id).findElement(By.cssSelector("button.cancel"));
-    assertThat(cancel.isEnabled()).isTrue();
-    cancel.click();
+    assertThat(jobCard(id).findElement(By.cssSelector("button.cancel")).isEnabled()).isTrue();
+    browser.click(By.cssSelector("article.transfer-card[data-id='" + id + "'] button.cancel"));
     browser.visible(By.id("confirm-yes")).click();
     browser.waiting(Duration.ofSeconds(30)).until(x -> jobCard(id).getAttribute("data-state").equals("FAILED"));
     JsonObject job = new JsonObject(server.get("/api/distribute/image/" + id).body());

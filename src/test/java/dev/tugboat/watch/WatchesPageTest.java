@@ -123,6 +123,11 @@ class WatchesPageTest {
     return browser.visible(By.cssSelector("article.watch-card[data-name='" + name + "']"));
   }
 
+  /** An element of a watch's card, by CSS (found again on every use: live cards are rebuilt when they change). */
+  static By in(String name, String css) {
+    return By.cssSelector("article.watch-card[data-name='" + name + "'] " + css);
+  }
+
   static String status(String name) {
     return card(name).findElement(By.cssSelector("p.result")).getText();
   }
@@ -150,9 +155,8 @@ class WatchesPageTest {
   @Test
   @DisplayName("auto_deploy toggled off and on (token asked once): stored, a tag pushed meanwhile is deployed when on, and the card's deployment state follows live")
   void toggleAutoDeploy() {
-    WebElement toggle = card(TOGGLE).findElement(By.cssSelector("input[role=switch]"));
-    assertThat(toggle.isSelected()).isTrue();
-    toggle.click();
+    assertThat(card(TOGGLE).findElement(By.cssSelector("input[role=switch]")).isSelected()).isTrue();
+    browser.click(in(TOGGLE, "input[role=switch]"));
     enterToken(TOKEN);
     awaitStatus(TOGGLE, "Auto deployment set to false");
     assertThat(watchState(server, TOGGLE).getBoolean("auto_deploy")).isFalse();
@@ -163,7 +167,7 @@ class WatchesPageTest {
     assertThat(fixture.nomad.registrations(WatchFixture.job(TOGGLE))).isEmpty();
     browser.waiting(Browser.PATIENCE).until(d -> card(TOGGLE).findElement(By.cssSelector(".newest")).getText().equals("v1.2.0"));
 
-    card(TOGGLE).findElement(By.cssSelector("input[role=switch]")).click(); // the token is remembered: no dialog
+    browser.click(in(TOGGLE, "input[role=switch]")); // the token is remembered: no dialog
     awaitStatus(TOGGLE, "Auto deployment set to true");
     assertThat(browser.driver().findElement(By.id("token-dialog")).isDisplayed()).isFalse();
     JsonObject d = awaitDeployment(server, TOGGLE, 1, "SUCCESSFUL");
@@ -184,9 +188,8 @@ class WatchesPageTest {
     assertThat(new Select(picker).getFirstSelectedOption().getText()).startsWith("v1.1.0").contains("deployed");
     assertThat(card(DEPLOY).findElement(By.cssSelector("button.deploy")).getText()).isEqualTo("Redeploy v1.1.0");
     new Select(picker).selectByValue("v1.0.0");
-    WebElement deploy = card(DEPLOY).findElement(By.cssSelector("button.deploy"));
-    assertThat(deploy.getText()).isEqualTo("Deploy v1.0.0");
-    deploy.click();
+    assertThat(card(DEPLOY).findElement(By.cssSelector("button.deploy")).getText()).isEqualTo("Deploy v1.0.0");
+    browser.click(in(DEPLOY, "button.deploy"));
     assertThat(browser.visible(By.id("confirm-text")).getText()).contains("v1.0.0").contains(WatchFixture.job(DEPLOY));
     try (Browser.Hold hold = browser.hold("*/tags/*")) {
       confirmDialog();
@@ -212,14 +215,14 @@ class WatchesPageTest {
         .isEqualTo(fixture.image(DEPLOY, "v1.0.0"));
     browser.waiting(Browser.PATIENCE).until(x -> lastState(DEPLOY).equals("successful")
         && new Select(card(DEPLOY).findElement(By.cssSelector("select"))).getFirstSelectedOption().getText()
-        .equals("v1.0.0  ✓ deployed"));
+        .matches("v1\\.0\\.0\\s+✓ deployed"));
     assertThat(card(DEPLOY).findElement(By.cssSelector("option.deployed")).getAttribute("value")).isEqualTo("v1.0.0");
     assertThat(card(DEPLOY).findElement(By.cssSelector(".pin")).getText()).isEqualTo("v1.0.0");
-    card(DEPLOY).findElement(By.cssSelector("details.history summary")).click();
+    browser.click(in(DEPLOY, "details.history summary"));
     assertThat(card(DEPLOY).findElement(By.cssSelector("li.deployment")).getText()).contains("v1.1.0 → v1.0.0")
         .contains("(manual)").containsIgnoringCase("successful");
 
-    card(DEPLOY).findElement(By.cssSelector("button.reset")).click();
+    browser.click(in(DEPLOY, "button.reset"));
     confirmDialog();
     awaitStatus(DEPLOY, "Deploying to");
     JsonObject reset = awaitDeployment(server, DEPLOY, 2, "SUCCESSFUL");
@@ -236,9 +239,8 @@ class WatchesPageTest {
   @Test
   @DisplayName("a refused token says so, the switch shows the stored value again, and nothing changed")
   void refusedToken() {
-    WebElement toggle = card(TOGGLE).findElement(By.cssSelector("input[role=switch]"));
     boolean before = watchState(server, TOGGLE).getBoolean("auto_deploy");
-    toggle.click();
+    browser.click(in(TOGGLE, "input[role=switch]"));
     enterToken("not-the-token");
     browser.waiting(Browser.PATIENCE).until(ExpectedConditions.textToBePresentInElementLocated(By.id("token-reason"),
         "Refused"));
@@ -262,14 +264,14 @@ class WatchesPageTest {
     assertThat(watchState(server, EVIL).getJsonArray("tags").getList()).contains(HOSTILE);
 
     browser.waiting(Browser.PATIENCE).until(x -> lastState(EVIL).equals("successful"));
-    WebElement card = card(EVIL);
-    assertThat(card.findElement(By.cssSelector(".job")).getText()).isEqualTo(HOSTILE);
-    assertThat(card.findElements(By.cssSelector("select option"))).extracting(WebElement::getText).contains(HOSTILE);
-    card.findElement(By.cssSelector("details.history summary")).click();
-    assertThat(card.findElement(By.cssSelector("li.deployment .message")).getText()).contains(HOSTILE);
+    assertThat(card(EVIL).findElement(By.cssSelector(".job")).getText()).isEqualTo(HOSTILE);
+    assertThat(card(EVIL).findElements(By.cssSelector("select option"))).extracting(WebElement::getText).contains(HOSTILE);
+    browser.click(in(EVIL, "details.history summary"));
+    browser.waiting(Browser.PATIENCE).until(x -> card(EVIL).findElement(By.cssSelector("li.deployment .message")).getText()
+        .contains(HOSTILE));
     assertThat(browser.script("return document.querySelectorAll('img[src=\"x\"], [onerror]').length")).isEqualTo(0L);
 
-    card.findElement(By.cssSelector("select")).click(); // opening the picker renders the options too
+    browser.click(in(EVIL, "select")); // opening the picker renders the options too
     browser.driver().findElement(By.id("watch-search")).sendKeys("onerror");
     browser.waiting(Browser.PATIENCE).until(x -> browser.driver().findElement(By.id("watch-count")).getText()
         .equals("1 of 3 watches"));
@@ -293,7 +295,7 @@ class WatchesPageTest {
     assertThat(card("ui-added").findElement(By.cssSelector("h3")).getText()).isEqualTo("ui-added");
     assertThat(server.get("/api/v1/watches/ui-added").statusCode()).isEqualTo(200);
 
-    card("ui-added").findElement(By.cssSelector("button.remove")).click();
+    browser.click(in("ui-added", "button.remove"));
     confirmDialog();
     browser.waiting(Browser.PATIENCE).until(ExpectedConditions.numberOfElementsToBe(
         By.cssSelector("article.watch-card[data-name='ui-added']"), 0));
