@@ -3,6 +3,7 @@ package dev.tugboat.api;
 import dev.tugboat.config.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -12,8 +13,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP API: the ops routes and every capability's routes on one router. Deployed once per core; all
- * instances share one port and the capabilities {@code Server} built once for the node.
+ * The HTTP API: the ops routes, the API description ({@link ApiDocsRoutes}) and every capability's routes on one
+ * router. Deployed once per core; all instances share one port and the capabilities {@code Server} built once for
+ * the node.
  */
 public final class HttpApiVerticle extends VerticleBase {
   private final Services services;
@@ -27,18 +29,27 @@ public final class HttpApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Settings.Http http = services.settings().http();
+    return ApiDocs.load(vertx).compose(docs -> listen(router(vertx, services, capabilities, docs)));
+  }
+
+  /** The node's router: ops routes, the API description and every capability's routes (tests compare it with openapi.yaml). */
+  public static Router router(Vertx vertx, Services services, List<Capability> capabilities, ApiDocs docs) {
     Router router = Router.router(vertx);
-    router.route().handler(BodyHandler.create(false).setBodyLimit(http.bodyLimit()));
+    router.route().handler(BodyHandler.create(false).setBodyLimit(services.settings().http().bodyLimit()));
     router.route().handler(new RequestGuard());
     OpsRoutes.mount(router, vertx, services.db(), services.metrics());
+    ApiDocsRoutes.mount(router, docs);
     capabilities.forEach(capability -> capability.mount(router));
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx,
         ApiError.notFound("no route for " + ctx.request().method() + " " + ctx.request().path())));
     router.errorHandler(405, ctx -> ErrorHandler.send(ctx, new ApiError(405, "method_not_allowed",
         ctx.request().method() + " is not allowed on " + ctx.request().path(), null)));
+    return router;
+  }
 
+  private Future<HttpServer> listen(Router router) {
+    Settings.Http http = services.settings().http();
     // Vert.x shares a random port among servers that ask for the same negative port; 0 would give each its own.
     int port = http.port() == 0 ? -1 : http.port();
     HttpServerOptions options = new HttpServerOptions().setHost(http.host()).setPort(port).setCompressionSupported(true);

@@ -35,7 +35,7 @@ public final class JsonFields {
 
   /** The request body as any JSON value (null when empty); 400 naming {@code body} when it is not JSON. */
   public static Object bodyValue(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().length() == 0) {
+    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() <= 0) { // -1: no body at all
       return null;
     }
     try {
@@ -104,6 +104,7 @@ public final class JsonFields {
     if (!(value instanceof String s)) {
       throw wrongType(key, "a string");
     }
+    Text.require(field(key), s, Integer.MAX_VALUE); // before trim(), which would drop a trailing NUL or control
     String trimmed = s.trim();
     if (trimmed.isEmpty()) {
       throw ApiError.invalid(field(key), field(key) + " must not be empty");
@@ -232,6 +233,7 @@ public final class JsonFields {
       if (!(array.getValue(i) instanceof String s) || s.isBlank()) {
         throw ApiError.invalid(item, item + " must be a non-empty string");
       }
+      Text.require(item, s, Integer.MAX_VALUE); // before trim(), as in text()
       out.add(Text.require(item, s.trim(), maxLength));
     }
     return out;

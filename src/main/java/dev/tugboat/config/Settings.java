@@ -7,6 +7,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import dev.tugboat.api.ApiError;
+import dev.tugboat.api.JsonFields;
+import dev.tugboat.watch.WatchDefinition;
 
 /** The typed, validated configuration. Built only through {@link #from(JsonObject)}. */
 public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> registries, Inventory inventory,
@@ -39,7 +42,8 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
    * and kept in the database. Blobs larger than {@code chunkSize} go up in PATCH chunks of that size.
    */
   public record Transfer(int workers, int parallelBlobs, int retries, Duration retryBackoff, long chunkSize,
-                         Duration leaseTtl, Duration sweepInterval, Duration progressInterval, String secretKey) {
+                         Duration leaseTtl, Duration sweepInterval, Duration progressInterval, String secretKey,
+                         int maxTakeovers) {
     @Override
     public String toString() {
       return "Transfer[workers=" + workers + ", parallelBlobs=" + parallelBlobs + ", retries=" + retries
@@ -66,20 +70,19 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
     }
   }
 
-  /** The watcher: how often each repository is checked, and the repositories from the configuration. */
-  public record Watch(Duration pollInterval, List<WatchedRepoSettings> repos) {}
+  /**
+   * The watcher: how often each repository is checked, the repositories from the configuration (one
+   * {@link WatchDefinition} each, validated as {@code POST /api/v1/watches} validates them), and the most tags
+   * one check processes.
+   */
+  public record Watch(Duration pollInterval, List<WatchDefinition> repos, int maxTags) {}
 
   /**
-   * One watched repository: {@code name} is the key of the registrywatcher routes ({@code /tags/{name}}),
-   * the image is {@code registry/repository:tag}, deployed to the {@code tasks} of Nomad job {@code job}.
-   * {@code policy} is a tag policy spec ({@code release}, {@code semver:<range>}, ...; see the watch package).
+   * The deployer. Tokens and webhook URLs are secrets: never logged, never answered. {@code pinDigest}: images go
+   * to Nomad as {@code repo:tag@sha256:…} (else as the plain tag with {@code force_pull}).
    */
-  public record WatchedRepoSettings(String name, String registry, String repository, String job, List<String> tasks,
-                                    String policy, String namespace) {}
-
-  /** The deployer. Tokens and webhook URLs are secrets: never logged, never answered. */
   public record Deploy(boolean dryRun, Duration timeout, Duration retryBackoff, Duration leaseTtl, Nomad nomad,
-                       Notify notifications) {}
+                       Notify notifications, boolean pinDigest) {}
 
   /** {@code namespace} and {@code region} are empty when Nomad's defaults apply (no query parameter sent). */
   public record Nomad(String address, String token, String vaultToken, Duration blockingWait, String namespace,
@@ -205,7 +208,8 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
         duration(t, "transfer.retryBackoff", "retryBackoff"),
         integer(t, "transfer.chunkSize", "chunkSize", 1024 * 1024, Integer.MAX_VALUE),
         lease, duration(t, "transfer.sweepInterval", "sweepInterval"),
-        duration(t, "transfer.progressInterval", "progressInterval"), key);
+        duration(t, "transfer.progressInterval", "progressInterval"), key,
+        integer(t, "transfer.maxTakeovers", "maxTakeovers", 0, 1000));
   }
 
   private static Inventory inventory(JsonObject s) {
@@ -238,49 +242,35 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
 
   private static Watch watch(JsonObject w) {
     JsonArray list = list("watch.repos", required(w, "watch.repos", "repos"));
-    Set<String> allowed = Set.of("name", "registry", "repository", "job", "tasks", "policy", "namespace");
-    List<WatchedRepoSettings> repos = new ArrayList<>();
+    List<WatchDefinition> repos = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
     for (int i = 0; i < list.size(); i++) {
       String prefix = "watch.repos[" + i + "]";
-      JsonObject r = section(prefix, list.getValue(i), allowed);
-      String repository = text(r, prefix + ".repository", "repository", false);
-      r = new JsonObject().put("name", repository).put("policy", "release").put("namespace", "").mergeIn(r);
-      String name = text(r, prefix + ".name", "name", false);
-      if (!names.add(name)) {
-        throw new ConfigException(prefix + ".name", "'" + name + "' is watched twice");
+      if (!(list.getValue(i) instanceof JsonObject r)) {
+        throw new ConfigException(prefix, "expected a section with keys " + new java.util.TreeSet<>(WatchDefinition.FIELDS));
       }
-      String policy = text(r, prefix + ".policy", "policy", false);
+      WatchDefinition repo;
       try {
-        dev.tugboat.watch.TagPolicy.parse(policy);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(prefix + ".policy", e.getMessage());
+        repo = WatchDefinition.read(JsonFields.of(r, prefix));
+      } catch (ApiError e) {
+        throw configError(e);
       }
-      JsonArray tasks = list(prefix + ".tasks", required(r, prefix + ".tasks", "tasks"));
-      List<String> taskNames = new ArrayList<>();
-      for (int t = 0; t < tasks.size(); t++) {
-        String task = String.valueOf(tasks.getValue(t)).trim();
-        if (task.isEmpty() || tasks.getValue(t) == null) {
-          throw new ConfigException(prefix + ".tasks[" + t + "]", "must not be empty");
-        }
-        taskNames.add(task);
+      if (!names.add(repo.name())) {
+        throw new ConfigException(prefix + ".name", "'" + repo.name() + "' is watched twice");
       }
-      if (taskNames.isEmpty()) {
-        throw new ConfigException(prefix + ".tasks", "name at least one Nomad task");
-      }
-      // normalised as the inventory records pushes (docker.io/library/nginx), so a push wakes its watch
-      dev.tugboat.registry.Repository target;
-      try {
-        target = dev.tugboat.registry.Repository.on(text(r, prefix + ".registry", "registry", false), repository);
-      } catch (dev.tugboat.registry.InvalidReferenceException e) {
-        throw new ConfigException(prefix + (e.getMessage().contains("registry host") ? ".registry" : ".repository"),
-            e.getMessage());
-      }
-      repos.add(new WatchedRepoSettings(name, target.registry(), target.name(),
-          text(r, prefix + ".job", "job", false), List.copyOf(taskNames), policy,
-          nomadName(r, prefix + ".namespace", "namespace")));
+      repos.add(repo);
     }
-    return new Watch(duration(w, "watch.pollInterval", "pollInterval"), List.copyOf(repos));
+    return new Watch(duration(w, "watch.pollInterval", "pollInterval"), List.copyOf(repos),
+        integer(w, "watch.maxTags", "maxTags", 1, 1_000_000));
+  }
+
+  /** A refusal of the shared request reader as a configuration error: the field path is the key. */
+  private static ConfigException configError(ApiError e) {
+    String message = e.getMessage();
+    String problem = message.startsWith("Missing field: ") ? "missing"
+        : message.startsWith(e.field() + ": ") ? message.substring(e.field().length() + 2)
+        : message.startsWith(e.field() + " ") ? message.substring(e.field().length() + 1) : message;
+    return new ConfigException(e.field(), problem);
   }
 
   private static Deploy deploy(JsonObject d) {
@@ -302,15 +292,16 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
         new Nomad(address, text(nomad, "deploy.nomad.token", "token", true),
             text(nomad, "deploy.nomad.vaultToken", "vaultToken", true), duration(nomad, "deploy.nomad.wait", "wait"),
             nomadName(nomad, "deploy.nomad.namespace", "namespace"), nomadName(nomad, "deploy.nomad.region", "region")),
-        new Notify(url(notify, "deploy.notify.slackUrl", "slackUrl"), url(notify, "deploy.notify.webhookUrl", "webhookUrl")));
+        new Notify(url(notify, "deploy.notify.slackUrl", "slackUrl"), url(notify, "deploy.notify.webhookUrl", "webhookUrl")),
+        bool(d, "deploy.pinDigest", "pinDigest"));
   }
 
   /** A Nomad namespace or region name (letters, digits, '-', '_', '.'), or empty for Nomad's default. */
   private static String nomadName(JsonObject section, String key, String name) {
     String value = text(section, key, name, true).trim();
-    if (!value.matches("[A-Za-z0-9._-]{0,128}")) {
-      throw new ConfigException(key, "expected a Nomad " + name + " name (letters, digits, '-', '_', '.'), got '"
-          + value + "'");
+    String problem = dev.tugboat.deploy.NomadNames.problem(value);
+    if (problem != null) {
+      throw new ConfigException(key, problem + ", got '" + value + "'");
     }
     return value;
   }

@@ -90,12 +90,13 @@ public final class DeployVerticle extends VerticleBase {
       Changes.deployment(vertx.eventBus(), d.id(), d.repo(), d.state().name());
       LOG.info("deployment {}: {} to Nomad job {} ({}{})", d.id(), d.image(), d.job(), d.reason(),
           first ? "" : ", taken over");
-      Future<Void> started = first ? notifier.send(Notice.started(d.repo(), d.job(), d.toTag())) : Future.succeededFuture();
+      Deployer.Tracker tracker = tracker(d, owned, first);
       if (dryRun) {
-        return started.map(v -> new Deployer.Result(Deployment.State.DRY_RUN, "dry run (deploy.dryRun / DEBUG): Nomad not called", null))
+        return tracker.announce().map(v -> new Deployer.Result(Deployment.State.DRY_RUN,
+                "dry run (deploy.dryRun / DEBUG): Nomad not called", null))
             .compose(result -> complete(d, result));
       }
-      return started.compose(v -> deployer.deploy(d, tracker(d, owned))).compose(result -> result == null
+      return deployer.deploy(d, tracker).compose(result -> result == null
           ? Future.succeededFuture() : complete(d, result));
     });
   }
@@ -108,8 +109,14 @@ public final class DeployVerticle extends VerticleBase {
         .compose(v -> result.notice() == null ? Future.succeededFuture() : notifier.send(result.notice()));
   }
 
-  private Deployer.Tracker tracker(Deployment d, AtomicBoolean owned) {
+  /** Announced once: by the first holder (a takeover continues what was announced already). */
+  private Deployer.Tracker tracker(Deployment d, AtomicBoolean owned, boolean first) {
     return new Deployer.Tracker() {
+      @Override
+      public Future<Void> announce() {
+        return first ? notifier.send(Notice.started(d.repo(), d.job(), d.toTag())) : Future.succeededFuture();
+      }
+
       @Override
       public Future<Void> submitted(String evalId) {
         return store.progress(d.id(), owner, evalId, null, null);

@@ -1,6 +1,7 @@
 package dev.tugboat.deploy;
 
 import dev.tugboat.config.Settings;
+import dev.tugboat.registry.EgressPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,17 +16,23 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deploys with the Nomad HTTP API: reads the job, sets {@code Config.image} (and {@code force_pull}) of the
- * mapped tasks, flips {@code Meta.restart} so a digest-only change still makes a new job version (other
- * Meta keys kept), registers with {@code EnforceIndex} (a concurrent change is re-read and re-applied), then
- * follows the evaluation and the deployment with blocking queries until final or {@code deploy.timeout}.
- * Every call carries the watch's (else the configured) {@code namespace} and the configured {@code region}.
+ * Deploys with the Nomad HTTP API: reads the job, checks the mapping (then announces the deployment, as
+ * registrywatcher did only once the tasks were found), sets {@code Config.image} of the mapped tasks (a plain tag
+ * also gets {@code force_pull}; a digest-pinned reference needs none), flips {@code Meta.restart} so a digest-only
+ * change still makes a new job version (other Meta keys kept), registers with {@code EnforceIndex} (a concurrent
+ * change is re-read and re-applied), then follows the evaluation and the deployment with blocking queries until
+ * final or {@code deploy.timeout}. Also reads what a job runs ({@link #running}). Every call carries the watch's
+ * (else the configured) {@code namespace} and the configured {@code region}, obeys the egress policy, and has a
+ * deadline: {@code egress.timeout}, beyond the wait of a blocking query.
  */
 public final class NomadDeployer implements Deployer {
   private static final Logger LOG = LoggerFactory.getLogger(NomadDeployer.class);
@@ -39,18 +46,94 @@ public final class NomadDeployer implements Deployer {
   private final WebClient client;
   private final Settings.Deploy settings;
   private final Clock clock;
+  private final EgressPolicy egress;
+  private final long callTimeoutMs;
 
-  public NomadDeployer(Vertx vertx, WebClient client, Settings.Deploy settings, Clock clock) {
+  /** {@code client} should carry {@code egress.connectGuard()}; {@code callTimeout} is {@code egress.timeout}. */
+  public NomadDeployer(Vertx vertx, WebClient client, Settings.Deploy settings, Clock clock, EgressPolicy egress,
+                       Duration callTimeout) {
     this.vertx = vertx;
     this.client = client;
     this.settings = settings;
     this.clock = clock;
+    this.egress = egress;
+    this.callTimeoutMs = callTimeout.toMillis();
+  }
+
+  /**
+   * The images the mapped tasks of {@code job} run: in the job as registered, and in its newest running
+   * allocation (the job version that allocation was placed with, so a digest pinned there is what runs).
+   */
+  @Override
+  public Future<Current> running(String namespace, String job, List<String> tasks) {
+    String ns = namespace.isEmpty() ? settings.nomad().namespace() : namespace;
+    String path = "/v1/job/" + encode(job);
+    return send(ns, HttpMethod.GET, path, null, "GET job " + job, callTimeoutMs).transform(read -> {
+      if (read.failed()) {
+        return read.cause() instanceof NomadException n && n.status() == 404
+            ? Future.succeededFuture(Current.missing("job " + job + " is not in Nomad"))
+            : Future.failedFuture(read.cause());
+      }
+      List<String> images = images(read.result().bodyAsJsonObject(), tasks);
+      if (images.isEmpty()) {
+        return Future.succeededFuture(Current.missing("no task named " + tasks + " in Nomad job " + job));
+      }
+      return send(ns, HttpMethod.GET, path + "/allocations", null, "GET allocations of " + job, callTimeoutMs)
+          .compose(list -> {
+            String newest = newestRunning(list.bodyAsJsonArray());
+            return newest == null ? Future.succeededFuture(List.<String>of())
+                : send(ns, HttpMethod.GET, "/v1/allocation/" + encode(newest), null, "GET allocation of " + job,
+                    callTimeoutMs).map(alloc -> {
+                      JsonObject placed = alloc.bodyAsJsonObject().getJsonObject("Job");
+                      return placed == null ? List.<String>of() : images(placed, tasks);
+                    });
+          })
+          .map(running -> new Current(null, images, running));
+    });
+  }
+
+  /** The id of the running allocation of the newest job version (then the newest created), or null. */
+  private static String newestRunning(JsonArray allocations) {
+    JsonObject newest = null;
+    for (int i = 0; i < allocations.size(); i++) {
+      JsonObject a = allocations.getJsonObject(i);
+      if (!"running".equals(a.getString("ClientStatus"))) {
+        continue;
+      }
+      if (newest == null || a.getLong("JobVersion", 0L) > newest.getLong("JobVersion", 0L)
+          || a.getLong("JobVersion", 0L).equals(newest.getLong("JobVersion", 0L))
+          && a.getLong("CreateIndex", 0L) > newest.getLong("CreateIndex", 0L)) {
+        newest = a;
+      }
+    }
+    return newest == null ? null : newest.getString("ID");
+  }
+
+  /** The {@code Config.image} of each mapped task of {@code job}, in job order. */
+  static List<String> images(JsonObject job, List<String> mapped) {
+    return mappedTasks(job, mapped).stream().map(task -> task.getJsonObject("Config") == null ? ""
+        : String.valueOf(task.getJsonObject("Config").getValue("image", ""))).toList();
+  }
+
+  /** The tasks of {@code job} (in every group, not the job-level {@code Tasks}) named in {@code mapped}. */
+  private static List<JsonObject> mappedTasks(JsonObject job, List<String> mapped) {
+    List<JsonObject> out = new ArrayList<>();
+    JsonArray groups = job.getJsonArray("TaskGroups", new JsonArray());
+    for (int g = 0; g < groups.size(); g++) {
+      JsonArray tasks = groups.getJsonObject(g).getJsonArray("Tasks", new JsonArray());
+      for (int t = 0; t < tasks.size(); t++) {
+        if (mapped.contains(tasks.getJsonObject(t).getString("Name"))) {
+          out.add(tasks.getJsonObject(t));
+        }
+      }
+    }
+    return out;
   }
 
   @Override
   public Future<Result> deploy(Deployment d, Tracker tracker) {
     Instant deadline = (d.startedAt() == null ? clock.instant() : d.startedAt()).plus(settings.timeout());
-    Future<String> eval = d.evalId() != null ? Future.succeededFuture(d.evalId()) : register(d, 1)
+    Future<String> eval = d.evalId() != null ? Future.succeededFuture(d.evalId()) : register(d, 1, tracker)
         .compose(evalId -> tracker.submitted(evalId).map(v -> evalId));
     return eval.compose(evalId -> {
       if (evalId == null) { // a job without an evaluation (e.g. periodic/parameterized): nothing to follow
@@ -64,7 +147,7 @@ public final class NomadDeployer implements Deployer {
             failure.getMessage());
         return Future.succeededFuture(null);
       }
-      if (failure instanceof Unmapped unmapped) {
+      if (failure instanceof Unmapped unmapped) { // found before the deployment was announced: only the error is posted
         return Future.succeededFuture(new Result(Deployment.State.FAILED, unmapped.getMessage(),
             Notice.unmapped(d.repo(), d.job(), String.join(", ", d.tasks()))));
       }
@@ -83,14 +166,16 @@ public final class NomadDeployer implements Deployer {
   }
 
   /** Registers the job with the new image; answers the evaluation id (null when Nomad created none). */
-  private Future<String> register(Deployment d, int attempt) {
+  private Future<String> register(Deployment d, int attempt, Tracker tracker) {
     String path = "/v1/job/" + encode(d.job());
-    return send(namespace(d), HttpMethod.GET, path, null, "GET job " + d.job()).compose(response -> {
+    return send(namespace(d), HttpMethod.GET, path, null, "GET job " + d.job(), callTimeoutMs).compose(response -> {
       JsonObject job = response.bodyAsJsonObject();
       int mapped = setImage(job, d);
       if (mapped == 0) {
         return Future.failedFuture(new Unmapped("no task named " + d.tasks() + " in Nomad job " + d.job()));
       }
+      return attempt == 1 ? tracker.announce().map(job) : Future.succeededFuture(job);
+    }).compose(job -> {
       JsonObject meta = job.getJsonObject("Meta") == null ? new JsonObject() : job.getJsonObject("Meta").copy();
       meta.put("restart", "bar".equals(meta.getString("restart")) ? "foo" : "bar");
       job.put("Meta", meta);
@@ -99,7 +184,7 @@ public final class NomadDeployer implements Deployer {
       }
       JsonObject body = new JsonObject().put("Job", job).put("EnforceIndex", true)
           .put("JobModifyIndex", job.getLong("JobModifyIndex", 0L));
-      return send(namespace(d), HttpMethod.POST, path, body, "register job " + d.job());
+      return send(namespace(d), HttpMethod.POST, path, body, "register job " + d.job(), callTimeoutMs);
     }).map(response -> {
       JsonObject answer = response.bodyAsJsonObject();
       String evalId = answer.getString("EvalID", "");
@@ -107,32 +192,27 @@ public final class NomadDeployer implements Deployer {
     }).recover(failure -> {
       if (failure instanceof NomadException n && n.indexConflict() && attempt < REGISTER_ATTEMPTS) {
         LOG.info("job {} changed while deploying {} (attempt {}): reading it again", d.job(), d.toTag(), attempt);
-        return register(d, attempt + 1);
+        return register(d, attempt + 1, tracker);
       }
       return Future.failedFuture(failure);
     });
   }
 
-  /** Sets the image on every mapped task; returns how many tasks were mapped. */
+  /** Sets the image on every mapped task (force_pull for a plain tag); returns how many tasks were mapped. */
   static int setImage(JsonObject job, Deployment d) {
-    int mapped = 0;
-    JsonArray groups = job.getJsonArray("TaskGroups", new JsonArray());
-    for (int g = 0; g < groups.size(); g++) {
-      JsonArray tasks = groups.getJsonObject(g).getJsonArray("Tasks", new JsonArray());
-      for (int t = 0; t < tasks.size(); t++) {
-        JsonObject task = tasks.getJsonObject(t);
-        if (d.tasks().contains(task.getString("Name"))) {
-          JsonObject config = task.getJsonObject("Config");
-          if (config == null) {
-            config = new JsonObject();
-            task.put("Config", config);
-          }
-          config.put("image", d.image()).put("force_pull", true);
-          mapped++;
-        }
+    List<JsonObject> mapped = mappedTasks(job, d.tasks());
+    for (JsonObject task : mapped) {
+      JsonObject config = task.getJsonObject("Config");
+      if (config == null) {
+        config = new JsonObject();
+        task.put("Config", config);
+      }
+      config.put("image", d.image());
+      if (!d.image().contains("@")) { // a moved tag is pulled again; a digest cannot move
+        config.put("force_pull", true);
       }
     }
-    return mapped;
+    return mapped.size();
   }
 
   private Future<Result> followEvaluation(Deployment d, String evalId, Instant deadline, Tracker tracker) {
@@ -185,7 +265,7 @@ public final class NomadDeployer implements Deployer {
     }
     long waitMs = Math.max(1, Math.min(remaining, settings.nomad().blockingWait().toMillis()));
     String query = path + "?index=" + index + "&wait=" + waitMs + "ms";
-    return send(namespace, HttpMethod.GET, query, null, "GET " + path).transform(ar -> {
+    return send(namespace, HttpMethod.GET, query, null, "GET " + path, waitMs + callTimeoutMs).transform(ar -> {
       if (ar.failed()) {
         LOG.warn("{} failed ({}); asking again in {} ms", path, ar.cause().getMessage(), PAUSE_MS);
         return vertx.timer(PAUSE_MS).compose(t -> watch(namespace, path, index, deadline, tracker, done));
@@ -202,16 +282,26 @@ public final class NomadDeployer implements Deployer {
     });
   }
 
+  /** One Nomad call: refused by the egress policy before it is sent, and failed at {@code deadlineMs} at the latest. */
   private Future<HttpResponse<Buffer>> send(String namespace, HttpMethod method, String path, JsonObject body,
-                                            String operation) {
-    HttpRequest<Buffer> request = client.requestAbs(method, url(namespace, path))
-        .timeout(settings.nomad().blockingWait().toMillis() + 30_000);
+                                            String operation, long deadlineMs) {
+    String url = url(namespace, path);
+    try {
+      egress.check(url);
+    } catch (EgressPolicy.Denied denied) {
+      return Future.failedFuture(new NomadException(operation, denied.getMessage()));
+    }
+    // the request's own timeout (idle and connect) closes a stalled connection; the future's ends a trickling one
+    HttpRequest<Buffer> request = client.requestAbs(method, url).timeout(deadlineMs);
     if (!settings.nomad().token().isEmpty()) {
       request.putHeader("X-Nomad-Token", settings.nomad().token());
     }
     Future<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendJsonObject(body);
-    return sent.compose(response -> response.statusCode() / 100 == 2 ? Future.succeededFuture(response)
-        : Future.failedFuture(new NomadException(operation, response.statusCode(), response.bodyAsString())));
+    return sent.timeout(deadlineMs, TimeUnit.MILLISECONDS)
+        .recover(failure -> Future.failedFuture(failure instanceof NomadException ? failure
+            : new NomadException(operation, failure.getClass().getSimpleName() + ": " + failure.getMessage())))
+        .compose(response -> response.statusCode() / 100 == 2 ? Future.succeededFuture(response)
+            : Future.failedFuture(new NomadException(operation, response.statusCode(), response.bodyAsString())));
   }
 
   /** The watch's namespace, else {@code deploy.nomad.namespace} (empty: Nomad's default). */

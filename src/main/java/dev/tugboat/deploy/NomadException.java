@@ -12,6 +12,18 @@ public class NomadException extends RuntimeException {
     this.body = body == null ? "" : body;
   }
 
+  /** The request got no answer: refused by the egress policy, timed out, connection failed. */
+  public NomadException(String operation, String problem) {
+    super(operation + ": " + abbreviate(String.valueOf(problem)), null, false, false);
+    this.status = 0;
+    this.body = "";
+  }
+
+  /** Nomad's HTTP status, 0 when there was no answer. */
+  public int status() {
+    return status;
+  }
+
   /** The register was refused because the job changed since it was read (EnforceIndex). */
   public boolean indexConflict() {
     return status == 500 && body.contains("Enforcing job modify index");

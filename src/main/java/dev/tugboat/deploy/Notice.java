@@ -6,7 +6,7 @@ import java.time.Instant;
 /**
  * One notification, with registrywatcher's wording and Slack colours. {@code event} names it for the generic
  * webhook: {@code auto_deploy}, {@code digest_changed}, {@code deploy_started}, {@code deploy_succeeded},
- * {@code deploy_failed}, {@code deploy_timeout}, {@code unmapped_task}.
+ * {@code deploy_failed}, {@code deploy_timeout}, {@code unmapped_task}, {@code drift}.
  */
 public record Notice(Level level, String event, String text, String repo, String job, String tag) {
 
@@ -47,7 +47,7 @@ public record Notice(Level level, String event, String text, String repo, String
 
   public static Notice failed(String repo, String job, String tag) {
     return new Notice(Level.ERROR, "deploy_failed", "Error: Nomad deployment job `" + job + "` failed for tag `" + tag
-        + "`, nomad server will roll back to the last stable version", repo, job, tag);
+        + "`, nomad server will roll back to last working version if possible", repo, job, tag);
   }
 
   public static Notice registerFailed(String repo, String job, String tag) {
@@ -63,6 +63,16 @@ public record Notice(Level level, String event, String text, String repo, String
   public static Notice unmapped(String repo, String job, String tasks) {
     return new Notice(Level.ERROR, "unmapped_task", "Mapped task name " + tasks + " not found in Nomad job " + job
         + ". Please check deployment configuration.", repo, job, null);
+  }
+
+  /**
+   * The job's image was changed outside Tugboat (Tugboat's own; registrywatcher never looked): sent once when the
+   * drift is first seen.
+   */
+  public static Notice drift(String repo, String job, String running, String deployed, boolean redeploy) {
+    return new Notice(Level.UPDATE, "drift", "Update: Nomad job `" + job + "` runs `" + running
+        + "`, not `" + deployed + "` as deployed by Tugboat for repo `" + repo + "`. "
+        + (redeploy ? "Auto deployment will redeploy it." : "Auto deployment is off: not corrected."), repo, job, null);
   }
 
   /** Slack incoming-webhook body: one attachment, as registrywatcher posts it. */

@@ -1,29 +1,36 @@
 package dev.tugboat.deploy;
 
 import dev.tugboat.config.Settings;
+import dev.tugboat.registry.EgressPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpResponseExpectation;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Posts notices to the Slack incoming webhook and the generic JSON webhook when configured. A notification
- * never fails what it reports on: failures are logged (without the URL, which is a secret) and dropped.
+ * never fails what it reports on: failures are logged (without the URL, which is a secret) and dropped. Each
+ * post obeys the egress policy (checked before sending; the client's connect guard checks the address) and ends
+ * by {@code egress.timeout}.
  */
 public final class Notifier {
   private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
-  private static final long TIMEOUT_MS = 10_000;
-
   private final WebClient client;
   private final Settings.Notify urls;
   private final Clock clock;
+  private final EgressPolicy egress;
+  private final long timeoutMs;
 
-  public Notifier(WebClient client, Settings.Notify urls, Clock clock) {
+  public Notifier(WebClient client, Settings.Notify urls, Clock clock, EgressPolicy egress, Duration timeout) {
     this.client = client;
     this.urls = urls;
     this.clock = clock;
+    this.egress = egress;
+    this.timeoutMs = timeout.toMillis();
   }
 
   public Future<Void> send(Notice notice) {
@@ -36,8 +43,15 @@ public final class Notifier {
   }
 
   private Future<Void> post(String kind, String url, String body) {
-    return client.postAbs(url).timeout(TIMEOUT_MS).putHeader("Content-Type", "application/json")
+    try {
+      egress.check(url);
+    } catch (EgressPolicy.Denied denied) { // names the host only, never the path (the webhook's secret)
+      LOG.warn("{} notification not sent: {}", kind, denied.getMessage());
+      return Future.succeededFuture();
+    }
+    return client.postAbs(url).timeout(timeoutMs).putHeader("Content-Type", "application/json")
         .sendBuffer(io.vertx.core.buffer.Buffer.buffer(body))
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .expecting(HttpResponseExpectation.SC_SUCCESS)
         .<Void>mapEmpty()
         .recover(failure -> {

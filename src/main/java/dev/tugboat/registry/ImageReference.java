@@ -114,6 +114,12 @@ public record ImageReference(String registry, String repository, String tag, Str
     return digest != null && DIGEST.matcher(digest).matches();
   }
 
+  /** Whether {@code repository} (without registry, tag or digest) is a valid repository name. */
+  public static boolean isValidRepository(String repository) {
+    return repository != null && !repository.isEmpty() && repository.length() <= 255
+        && java.util.Arrays.stream(repository.split("/", -1)).allMatch(c -> COMPONENT.matcher(c).matches());
+  }
+
   private static void requireRepository(String repository, String text) {
     if (repository.isEmpty() || repository.length() > 255) {
       throw new InvalidReferenceException("invalid repository in '" + text + "': empty or longer than 255 characters");

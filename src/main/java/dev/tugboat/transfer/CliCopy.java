@@ -46,7 +46,7 @@ public final class CliCopy {
       });
       Throwable failure = null;
       try {
-        copy.run().await();
+        copy.run(1).await();
       } catch (RuntimeException e) {
         failure = e;
       }

@@ -57,14 +57,18 @@ final class ImageCopy {
     }
   }
 
-  Future<Void> run() {
+  /**
+   * Runs the copy as attempt number {@code attempt} of its job: each target worked on shows that number (a job's
+   * open targets are worked on in every attempt, and a takeover resumes the same attempt).
+   */
+  Future<Void> run(int attempt) {
     List<CopyTarget> open = targets.stream().filter(t -> !progress.target(t.label()).done()).toList();
     return CopyPlan.resolve(source).compose(plan -> {
       progress.digest = plan.top().digest();
       open.forEach(t -> {
         Progress.Target p = progress.target(t.label());
         p.state = State.COPYING;
-        p.attempts++;
+        p.attempts = attempt;
         p.lastError = null;
         p.bytesDone = 0; // the counters describe this attempt: a resumed copy shows what it had left to do
         p.bytesTotal = 0;
@@ -234,6 +238,7 @@ final class ImageCopy {
       FanOut.Branch branch = fanOut.branch(n -> {
         sent[0] += n;
         p.bytesDone += n;
+        changed.run(); // progress is saved every progressInterval while bytes move, not only per blob
       });
       Future<Void> upload = blob.size() > options.chunkSize()
           ? target.client().putBlobChunkedAt(target.repo(), locations.get(i), blob.digest(), blob.size(), branch,

@@ -6,9 +6,14 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
-/** A job row. {@code secrets} is the sealed credentials (never shown; null once the job is over). */
+/**
+ * A job row. {@code secrets} is the sealed credentials (never shown; null once the job is over). {@code attempts}
+ * counts attempts started (at most {@code maxAttempts}); {@code takeovers} how often a node resumed the job
+ * after the node running it was lost (its lease ran out), which is not a new attempt.
+ */
 record TransferJob(String id, String state, JsonObject request, String secrets, JsonObject progress, int attempts,
-                   int maxAttempts, String lastError, boolean cancelled, Instant createdAt, Instant finishedAt) {
+                   int maxAttempts, int takeovers, String lastError, boolean cancelled, Instant createdAt,
+                   Instant finishedAt) {
   /** The transfer service's timestamp form: microseconds and {@code +00:00}. */
   private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxxx")
       .withZone(ZoneOffset.UTC);
@@ -36,6 +41,7 @@ record TransferJob(String id, String state, JsonObject request, String secrets, 
         .put("digest", p.digest)
         .put("attempts", attempts)
         .put("max_attempts", maxAttempts)
+        .put("takeovers", takeovers)
         .put("last_error", lastError)
         .put("cancelled", cancelled)
         .put("targets", targets);

@@ -1,24 +1,29 @@
 package dev.tugboat.transfer;
 
 import dev.tugboat.api.ApiError;
+import dev.tugboat.api.JsonFields;
+import dev.tugboat.registry.EgressPolicy;
+import dev.tugboat.registry.ImageReference;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A submitted job, validated: {@code {source: {endpoint, image, ref, verify_tls?, auth?}, targets: [{endpoint,
  * overwrite?, verify_tls?, auth?}], issuer?, retries_left?}} (the transfer service's model; {@code id} and
- * {@code status} are accepted and ignored as there). TLS is verified unless {@code verify_tls} is false.
+ * {@code status} are accepted and ignored as there). Image names, tags and digests follow {@link ImageReference}'s
+ * grammar; lengths are the store's ({@link TransferStore}). TLS is verified unless {@code verify_tls} is false.
  * Secrets are kept apart ({@link #secrets()}) so the stored request never holds one.
+ *
+ * @param attempts the attempts the job asks for ({@code retries_left}; 0 counts as one, as the transfer service
+ *     ran such a job once), or null for {@code transfer.retries}
  */
-record TransferRequest(Source source, List<Target> targets, String issuer, Integer retries) {
-  private static final Pattern REPOSITORY = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
-  private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
-  private static final Pattern DIGEST = Pattern.compile("sha256:[a-f0-9]{64}");
+record TransferRequest(Source source, List<Target> targets, String issuer, Integer attempts) {
+  /** The most attempts a job may ask for, as many as {@code transfer.retries} allows. */
+  static final int MAX_RETRIES = 100;
   private static final Set<String> TOP = Set.of("source", "targets", "issuer", "retries_left", "id", "status");
   private static final Set<String> SOURCE = Set.of("endpoint", "image", "ref", "verify_tls", "auth");
   private static final Set<String> TARGET = Set.of("endpoint", "overwrite", "verify_tls", "auth");
@@ -27,40 +32,89 @@ record TransferRequest(Source source, List<Target> targets, String issuer, Integ
 
   record Target(Endpoint endpoint, boolean overwrite, boolean verifyTls, Credentials auth) {}
 
+  /** A stored job, read as it was accepted (the egress policy is applied again by the clients that run it). */
   static TransferRequest parse(JsonObject body) {
-    known(body, TOP, "");
-    JsonObject source = object(body, "source", "source");
-    known(source, SOURCE, "source.");
-    Source src = new Source(Endpoint.parse("source.endpoint", text(source, "endpoint", "source.endpoint")),
-        matching(text(source, "image", "source.image"), REPOSITORY, "source.image", "a repository name"),
-        ref(text(source, "ref", "source.ref")), bool(source, "verify_tls", "source.verify_tls", true),
-        Credentials.parse("source.auth", source.getValue("auth")));
-    Object list = body.getValue("targets");
-    if (!(list instanceof JsonArray targets) || targets.isEmpty()) {
-      throw ApiError.invalid("targets", list == null ? "Missing field: targets" : "targets: expected a non-empty list");
+    return parse(JsonFields.of(body, ""), EgressPolicy.OPEN);
+  }
+
+  /**
+   * Reads a submitted job; a 400 names the field, also for an endpoint or token URL the egress policy refuses.
+   * Messages never repeat what was sent: an endpoint or auth value may hold a secret.
+   */
+  static TransferRequest parse(JsonFields body, EgressPolicy egress) {
+    body.allowOnly(TOP);
+    JsonFields source = body.object("source").allowOnly(SOURCE);
+    Source src = new Source(endpoint(source, egress), image(source), reference(source),
+        bool(source, "verify_tls", true), auth(source, egress));
+    List<JsonFields> list = body.objects("targets", TransferStore.TARGETS_MAX);
+    if (list == null) {
+      throw body.missing("targets");
+    }
+    if (list.isEmpty()) {
+      throw ApiError.invalid("targets", "targets must hold at least one target");
     }
     List<Target> out = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
-    for (int i = 0; i < targets.size(); i++) {
-      String field = "targets[" + i + "]";
-      if (!(targets.getValue(i) instanceof JsonObject target)) {
-        throw ApiError.invalid(field, field + ": expected an object");
-      }
-      known(target, TARGET, field + ".");
-      Target t = new Target(Endpoint.parse(field + ".endpoint", text(target, "endpoint", field + ".endpoint")),
-          bool(target, "overwrite", field + ".overwrite", false), bool(target, "verify_tls", field + ".verify_tls", true),
-          Credentials.parse(field + ".auth", target.getValue("auth")));
+    for (JsonFields target : list) {
+      target.allowOnly(TARGET);
+      Target t = new Target(endpoint(target, egress), bool(target, "overwrite", false),
+          bool(target, "verify_tls", true), auth(target, egress));
       if (seen.add(t.endpoint().url())) { // a repeated endpoint is copied to once, as the transfer service did
         out.add(t);
       }
     }
-    Object issuer = body.getValue("issuer");
-    Object retries = body.getValue("retries_left");
-    if (retries != null && (!(retries instanceof Number n) || n.intValue() < 1 || n.intValue() > 100)) {
-      throw ApiError.invalid("retries_left", "retries_left: expected a whole number from 1 to 100");
+    String issuer = body.string("issuer", TransferStore.ISSUER_MAX, null);
+    Integer attempts = body.has("retries_left")
+        ? (int) Math.max(1, body.integer("retries_left", 0, MAX_RETRIES, null)) : null;
+    return new TransferRequest(src, List.copyOf(out), issuer, attempts);
+  }
+
+  private static Endpoint endpoint(JsonFields fields, EgressPolicy egress) {
+    Endpoint endpoint = Endpoint.parse(fields.field("endpoint"), fields.text("endpoint", TransferStore.ENDPOINT_MAX));
+    allowed(egress, fields.field("endpoint"), endpoint.url());
+    return endpoint;
+  }
+
+  private static Credentials auth(JsonFields fields, EgressPolicy egress) {
+    Credentials auth = Credentials.parse(fields.optionalObject("auth"));
+    if (auth != null && auth.url() != null) {
+      allowed(egress, fields.field("auth") + ".url", auth.url());
     }
-    return new TransferRequest(src, List.copyOf(out), issuer == null ? null : String.valueOf(issuer),
-        retries == null ? null : ((Number) retries).intValue());
+    return auth;
+  }
+
+  /** A 400 of its own code (not a parse error) when the policy refuses the URL's host. */
+  private static void allowed(EgressPolicy egress, String field, String url) {
+    try {
+      egress.check(url);
+    } catch (EgressPolicy.Denied denied) {
+      throw new ApiError(400, "egress_denied", field + ": " + denied.getMessage(), field);
+    }
+  }
+
+  private static String image(JsonFields source) {
+    String image = source.text("image", TransferStore.IMAGE_MAX);
+    if (!ImageReference.isValidRepository(image)) {
+      throw ApiError.invalid(source.field("image"), source.field("image") + " is not a repository name (lowercase"
+          + " letters and digits, separated by '.', '_', '__', '-' or '/')");
+    }
+    return image;
+  }
+
+  private static String reference(JsonFields source) {
+    String ref = source.text("ref", TransferStore.REFERENCE_MAX);
+    if (!ImageReference.isValidTag(ref) && !ImageReference.isValidDigest(ref)) {
+      throw ApiError.invalid(source.field("ref"), source.field("ref") + " is neither a tag nor a digest");
+    }
+    return ref;
+  }
+
+  /** A boolean; also {@code "true"}/{@code "false"} as text, as the transfer service's README writes them. */
+  private static boolean bool(JsonFields fields, String key, boolean fallback) {
+    if (fields.value(key) instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
+      return Boolean.parseBoolean(s);
+    }
+    return fields.bool(key, fallback);
   }
 
   /** The job as stored and shown: no credentials, only whether there were some. */
@@ -102,63 +156,5 @@ record TransferRequest(Source source, List<Target> targets, String issuer, Integ
     }
     TransferRequest parsed = parse(body);
     return new TransferRequest(parsed.source(), parsed.targets(), stored.getString("issuer"), null);
-  }
-
-  private static void known(JsonObject json, Set<String> keys, String prefix) {
-    for (String key : json.fieldNames()) {
-      if (!keys.contains(key)) {
-        throw ApiError.invalid(prefix + key, "Failed to parse data: unknown field " + prefix + key);
-      }
-    }
-  }
-
-  private static JsonObject object(JsonObject json, String key, String field) {
-    Object v = json.getValue(key);
-    if (v == null) {
-      throw ApiError.invalid(field, "Failed to parse data: Missing field: " + field);
-    }
-    if (!(v instanceof JsonObject o)) {
-      throw ApiError.invalid(field, field + ": expected an object");
-    }
-    return o;
-  }
-
-  private static String text(JsonObject json, String key, String field) {
-    Object v = json.getValue(key);
-    if (v == null) {
-      throw ApiError.invalid(field, "Failed to parse data: Missing field: " + field);
-    }
-    if (!(v instanceof String s) || s.isBlank()) {
-      throw ApiError.invalid(field, field + ": expected non-empty text");
-    }
-    return s.trim();
-  }
-
-  private static boolean bool(JsonObject json, String key, String field, boolean fallback) {
-    Object v = json.getValue(key);
-    if (v == null) {
-      return fallback;
-    }
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    if (v instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
-      return Boolean.parseBoolean(s); // the seed's README shows booleans as strings
-    }
-    throw ApiError.invalid(field, field + ": expected true or false");
-  }
-
-  private static String matching(String value, Pattern pattern, String field, String what) {
-    if (!pattern.matcher(value).matches() || value.length() > 255) {
-      throw ApiError.invalid(field, field + ": '" + value + "' is not " + what);
-    }
-    return value;
-  }
-
-  private static String ref(String value) {
-    if (DIGEST.matcher(value).matches() || TAG.matcher(value).matches()) {
-      return value;
-    }
-    throw ApiError.invalid("source.ref", "source.ref: '" + value + "' is neither a tag nor a sha256 digest");
   }
 }

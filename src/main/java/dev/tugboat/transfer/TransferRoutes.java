@@ -2,12 +2,12 @@ package dev.tugboat.transfer;
 
 import dev.tugboat.api.ApiError;
 import dev.tugboat.api.ErrorHandler;
+import dev.tugboat.api.JsonFields;
 import dev.tugboat.api.TokenAuth;
 import dev.tugboat.bus.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -33,8 +33,11 @@ public final class TransferRoutes {
   }
 
   public void mount(Router router) {
-    ErrorHandler failure = new ErrorHandler(TransferRoutes::seedShape);
-    router.post(BASE).handler(auth.required()).handler(this::submit).failureHandler(failure);
+    ErrorHandler failure = new ErrorHandler(error -> seedShape(error, ""));
+    // the transfer service answered every refused body "Failed to parse data: <why>"
+    ErrorHandler parseFailure = new ErrorHandler(error -> seedShape(error,
+        error.code().equals("invalid_request") ? "Failed to parse data: " : ""));
+    router.post(BASE).handler(auth.required()).handler(this::submit).failureHandler(parseFailure);
     router.get(BASE).handler(this::list).failureHandler(failure);
     router.get(BASE + "/:id").handler(this::get).failureHandler(failure);
     router.delete(BASE + "/:id").handler(auth.required()).handler(this::cancel).failureHandler(failure);
@@ -42,15 +45,7 @@ public final class TransferRoutes {
   }
 
   private void submit(RoutingContext ctx) {
-    JsonObject body;
-    try {
-      body = ctx.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      throw ApiError.invalid("body", "Failed to parse data: the body is not a JSON object");
-    }
-    if (body == null) {
-      throw ApiError.invalid("body", "Failed to parse data: a JSON body is required");
-    }
+    JsonFields body = JsonFields.body(ctx);
     Future.<Void>succeededFuture().compose(v -> service.submit(body))
         .onSuccess(id -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
             .end(new JsonObject().put("id", id).put("msg", "Image sync started").put("status", "success").encode()))
@@ -156,7 +151,7 @@ public final class TransferRoutes {
   }
 
   /** The transfer service's error shape ({@code status}, {@code msg}) next to Tugboat's. */
-  private static JsonObject seedShape(ApiError error) {
-    return error.toJson().put("status", "error").put("msg", error.getMessage());
+  private static JsonObject seedShape(ApiError error, String prefix) {
+    return error.toJson().put("status", "error").put("msg", prefix + error.getMessage());
   }
 }

@@ -1,6 +1,7 @@
 package dev.tugboat.transfer;
 
 import dev.tugboat.api.ApiError;
+import dev.tugboat.api.JsonFields;
 import dev.tugboat.api.Services;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.config.Settings;
@@ -48,9 +49,12 @@ public final class TransferService {
     return box;
   }
 
-  /** Stores a new job and answers its id; 400 for bad input, 404 when the source image does not exist. */
-  Future<String> submit(JsonObject body) {
-    TransferRequest request = TransferRequest.parse(body);
+  /**
+   * Stores a new job and answers its id; 400 for bad input or an endpoint the egress policy refuses, 404 when the
+   * source image does not exist.
+   */
+  Future<String> submit(JsonFields body) {
+    TransferRequest request = TransferRequest.parse(body, services.egress());
     JobClients clients = clients();
     CopySource source = source(clients, request);
     return source.client().headManifest(source.repo(), source.reference())
@@ -67,7 +71,7 @@ public final class TransferService {
           String id = UUID.randomUUID().toString();
           JsonObject secrets = request.secrets();
           JsonObject progress = Progress.start(request.targets().stream().map(t -> t.endpoint().url()).toList()).toJson();
-          int attempts = request.retries() != null ? request.retries() : settings.retries();
+          int attempts = request.attempts() != null ? request.attempts() : settings.retries();
           return store.insert(id, request.toJson(), secrets == null ? null : sealer.seal(secrets), progress, attempts,
               services.clock().instant()).map(id);
         })
@@ -90,7 +94,8 @@ public final class TransferService {
   }
 
   JobClients clients() {
-    return new JobClients(vertx, services.settings().registries(), services.metrics(), services.clock());
+    return new JobClients(vertx, services.settings().registries(), services.metrics(), services.clock(),
+        services.egress(), services.settings().egress().timeout());
   }
 
   static CopySource source(JobClients clients, TransferRequest request) {

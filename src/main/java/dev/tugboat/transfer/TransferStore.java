@@ -18,8 +18,24 @@ import java.util.Optional;
  * the outcome change together with the lease, so a node that lost its lease can change nothing.
  */
 final class TransferStore {
+  /*
+   * request, progress and secrets are TEXT columns holding JSON; these bound what a job's fields may put there
+   * (checked at the door by TransferRequest) and keep a row well within MySQL's limits.
+   */
+  static final int ENDPOINT_MAX = 2048;
+  /** A repository name, as registries limit it. */
+  static final int IMAGE_MAX = 255;
+  /** A tag (128) or a digest (sha512:<128 hex>). */
+  static final int REFERENCE_MAX = 135;
+  static final int ISSUER_MAX = 255;
+  static final int TARGETS_MAX = 100;
+  /** URLs, tokens, passwords, header names and values of a job's auth (sealed into secrets). */
+  static final int AUTH_TEXT_MAX = 8192;
+  /** last_error is TEXT: 65,535 bytes on MySQL, so at most 4,000 characters of 4 bytes each, whatever they are. */
+  static final int ERROR_MAX = 4000;
+
   /** What the API shows; the sealed {@code secrets} are read only by the node that claims the job. */
-  private static final String COLUMNS = "id, state, request, progress, attempts, max_attempts, last_error,"
+  private static final String COLUMNS = "id, state, request, progress, attempts, max_attempts, takeovers, last_error,"
       + " cancelled, created_at, finished_at";
   private static final String CLAIM_COLUMNS = COLUMNS + ", secrets";
   private final Database db;
@@ -62,9 +78,16 @@ final class TransferStore {
         });
   }
 
-  /** Claims up to {@code limit} runnable jobs: each becomes RUNNING and counts one more attempt. */
+  /**
+   * Claims up to {@code limit} runnable jobs, each becoming RUNNING. A QUEUED job starts its next attempt (never
+   * beyond max_attempts); a RUNNING one lost its node (lease expired): that is a takeover, not a new attempt.
+   * The state is assigned last because MySQL evaluates assignments left to right (PostgreSQL reads the old row).
+   */
   Future<List<TransferJob>> claim(String owner, Duration ttl, int limit) {
-    return leases.claimRows(owner, ttl, limit, "state = 'RUNNING', attempts = attempts + 1", CLAIM_COLUMNS)
+    return leases.claimRows(owner, ttl, limit,
+        "takeovers = CASE WHEN state = 'RUNNING' THEN takeovers + 1 ELSE takeovers END,"
+            + " attempts = CASE WHEN state = 'RUNNING' THEN attempts ELSE LEAST(attempts + 1, max_attempts) END,"
+            + " state = 'RUNNING'", CLAIM_COLUMNS)
         .map(rows -> rows.stream().map(this::job).toList());
   }
 
@@ -75,7 +98,7 @@ final class TransferStore {
   /** Saves progress while the lease is held; answers whether a cancel was asked for (empty: the lease is gone). */
   Future<Optional<Boolean>> saveProgress(String id, String owner, JsonObject progress) {
     return db.pool().preparedQuery(vendor.sql("UPDATE transfer_jobs SET progress = ? WHERE id = ? AND lease_owner = ?"))
-        .execute(Tuple.of(progress.encode(), id, owner))
+        .execute(Tuple.of(encode(progress), id, owner))
         .compose(updated -> updated.rowCount() == 0 ? Future.succeededFuture(Optional.<Boolean>empty())
             : db.pool().preparedQuery(vendor.sql("SELECT cancelled FROM transfer_jobs WHERE id = ?"))
                 .execute(Tuple.of(id)).map(rows -> Optional.of(vendor.bool(rows.iterator().next(), "cancelled"))));
@@ -86,7 +109,7 @@ final class TransferStore {
     return db.pool().preparedQuery(vendor.sql("UPDATE transfer_jobs SET state = ?, last_error = ?, progress = ?,"
             + " secrets = NULL, finished_at = " + vendor.now() + ", lease_owner = NULL, lease_until = NULL"
             + " WHERE id = ? AND lease_owner = ?"))
-        .execute(Tuple.of(state, clip(error), progress.encode(), id, owner)).map(rows -> rows.rowCount() == 1);
+        .execute(Tuple.of(state, storable(error), encode(progress), id, owner)).map(rows -> rows.rowCount() == 1);
   }
 
   /**
@@ -101,7 +124,7 @@ final class TransferStore {
             + " finished_at = CASE WHEN cancelled THEN " + vendor.now() + " ELSE NULL END,"
             + " next_attempt_at = " + vendor.nowPlusMillisParam() + ", lease_owner = NULL, lease_until = NULL"
             + " WHERE id = ? AND lease_owner = ?"))
-        .execute(Tuple.of(clip(error), progress.encode(), delay.toMillis(), id, owner))
+        .execute(Tuple.of(storable(error), encode(progress), delay.toMillis(), id, owner))
         .map(rows -> rows.rowCount() == 1);
   }
 
@@ -137,14 +160,50 @@ final class TransferStore {
     return vendor == Vendor.POSTGRESQL ? String.valueOf(value).toUpperCase() : value ? "1" : "0";
   }
 
-  private static String clip(String error) {
-    return error == null || error.length() <= 4000 ? error : error.substring(0, 4000);
+  /**
+   * Any error text as the store writes it (the job's and each target's): characters neither database can store
+   * or that are not text (NUL, other controls, unpaired surrogates) become U+FFFD, and it is cut to
+   * {@link #ERROR_MAX} code points, so an outcome is never refused for its text.
+   */
+  static String storable(String text) {
+    if (text == null) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder(Math.min(text.length(), ERROR_MAX + 1));
+    int count = 0;
+    for (int i = 0; i < text.length(); i++) {
+      if (count == ERROR_MAX - 1 && text.codePointCount(i, text.length()) > 1) {
+        out.append('\u2026'); // cut: an ellipsis says so
+        break;
+      }
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        out.append(c).append(text.charAt(++i));
+      } else if (Character.isSurrogate(c) || c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f) {
+        out.append('\uFFFD');
+      } else {
+        out.append(c);
+      }
+      count++;
+    }
+    return out.toString();
+  }
+
+  /** The progress as stored: each target's error text made {@link #storable}. */
+  private static String encode(JsonObject progress) {
+    JsonObject copy = progress.copy();
+    for (Object t : copy.getJsonArray("targets", new io.vertx.core.json.JsonArray())) {
+      if (t instanceof JsonObject target && target.getValue("last_error") instanceof String error) {
+        target.put("last_error", storable(error));
+      }
+    }
+    return copy.encode();
   }
 
   private TransferJob job(Row row) {
     return new TransferJob(row.getString("id"), row.getString("state"), new JsonObject(row.getString("request")),
         row.getColumnIndex("secrets") < 0 ? null : row.getString("secrets"), new JsonObject(row.getString("progress")), row.getInteger("attempts"),
-        row.getInteger("max_attempts"), row.getString("last_error"), vendor.bool(row, "cancelled"),
+        row.getInteger("max_attempts"), row.getInteger("takeovers"), row.getString("last_error"), vendor.bool(row, "cancelled"),
         vendor.instant(row, "created_at"), vendor.instant(row, "finished_at"));
   }
 }

@@ -12,18 +12,24 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs transfer jobs: woken on submit (event bus) and by a periodic sweep, it claims up to
  * {@code transfer.workers} jobs under a lease, renews the lease while copying and saves progress every
- * {@code progressInterval}. A job whose targets are not all done is retried with backoff, then FAILED with
- * the reason; a node that dies leaves its lease to expire, and another node resumes (present blobs skipped).
+ * {@code progressInterval} while anything changed (bytes moving included). A job whose targets are not all done
+ * is retried with backoff, then FAILED with the reason; a node that dies leaves its lease to expire, and another
+ * node resumes the job (present blobs skipped) as a takeover, which is not an attempt. A job whose nodes keep
+ * getting lost ends FAILED after {@code transfer.maxTakeovers}, so every job ends.
  */
 public final class TransferVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(TransferVerticle.class);
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+  /** Writes of an attempt's outcome before it is left to the lease (the database may be briefly away). */
+  private static final int OUTCOME_WRITES = 5;
+  private static final Backoff OUTCOME_BACKOFF = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(3));
 
   private final TransferService service;
   private final Settings.Transfer settings;
@@ -40,6 +46,13 @@ public final class TransferVerticle extends VerticleBase {
     Stopped(String message, boolean byRequest) {
       super(message, null, false, false);
       this.byRequest = byRequest;
+    }
+  }
+
+  /** Why a job ends FAILED without another attempt. */
+  static final class Hopeless extends RuntimeException {
+    Hopeless(String message) {
+      super(message, null, false, false);
     }
   }
 
@@ -85,6 +98,11 @@ public final class TransferVerticle extends VerticleBase {
       end(job, progress, new Stopped("cancelled", true));
       return;
     }
+    if (job.takeovers() > settings.maxTakeovers()) {
+      end(job, progress, new Hopeless("the node running the job was lost " + job.takeovers()
+          + " times (more than transfer.maxTakeovers)"));
+      return;
+    }
     JobClients clients = service.clients();
     boolean[] dirty = {true};
     ImageCopy copy;
@@ -105,16 +123,21 @@ public final class TransferVerticle extends VerticleBase {
           if (!held) {
             copy.cancel(new Stopped("lease lost", false));
           }
-        }));
+        })
+        .onFailure(err -> LOG.warn("transfer job {}: lease not renewed ({}); tried again in {} ms", job.id(),
+            err.getMessage(), third)));
+    boolean[] saving = {false}; // one save at a time: two in flight could land in the wrong order
     long flush = vertx.setPeriodic(settings.progressInterval().toMillis(), id -> {
-      if (dirty[0]) {
+      if (dirty[0] && !saving[0]) {
         dirty[0] = false;
-        save(job.id(), copy, progress);
+        saving[0] = true;
+        save(job.id(), copy, progress).onComplete(done -> saving[0] = false);
       }
     });
     running.put(job.id(), copy);
-    LOG.info("transfer job {}: attempt {} of {} started", job.id(), job.attempts(), job.maxAttempts());
-    copy.run().onComplete(done -> {
+    LOG.info("transfer job {}: attempt {} of {} started{}", job.id(), job.attempts(), job.maxAttempts(),
+        job.takeovers() == 0 ? "" : " (takeovers: " + job.takeovers() + ")");
+    copy.run(job.attempts()).onComplete(done -> {
       vertx.cancelTimer(renew);
       vertx.cancelTimer(flush);
       clients.close();
@@ -122,8 +145,8 @@ public final class TransferVerticle extends VerticleBase {
     });
   }
 
-  private void save(String id, ImageCopy copy, Progress progress) {
-    service.store().saveProgress(id, owner, progress.toJson()).onSuccess(cancel -> {
+  private Future<?> save(String id, ImageCopy copy, Progress progress) {
+    return service.store().saveProgress(id, owner, progress.toJson()).onSuccess(cancel -> {
       if (cancel.isEmpty()) {
         copy.cancel(new Stopped("lease lost", false));
       } else if (cancel.get()) {
@@ -133,35 +156,47 @@ public final class TransferVerticle extends VerticleBase {
     });
   }
 
-  /** Records the attempt's outcome: FINISHED, FAILED (cancelled, or out of attempts), or QUEUED for a retry. */
+  /** Records the attempt's outcome: FINISHED, FAILED (cancelled, hopeless, out of attempts), or QUEUED for a retry. */
   private void end(TransferJob job, Progress progress, Throwable failure) {
-    Future<Boolean> written;
     String error = failure != null ? String.valueOf(failure.getMessage()) : progress.failures();
+    TransferStore store = service.store();
+    Supplier<Future<Boolean>> write;
     if (failure instanceof Stopped stopped && !stopped.byRequest) {
       LOG.info("transfer job {}: {}; another node resumes it", job.id(), stopped.getMessage());
-      written = Future.succeededFuture(false); // the lease is gone or expiring: this node writes nothing
+      write = () -> Future.succeededFuture(false); // the lease is gone or expiring: this node writes nothing
     } else if (failure instanceof Stopped) {
-      written = service.store().finish(job.id(), owner, "FAILED", "cancelled", progress.toJson());
+      write = () -> store.finish(job.id(), owner, "FAILED", "cancelled", progress.toJson());
     } else if (failure == null && progress.allDone()) {
       LOG.info("transfer job {}: FINISHED", job.id());
-      written = service.store().finish(job.id(), owner, "FINISHED", null, progress.toJson());
-    } else if (job.attempts() >= job.maxAttempts()) {
+      write = () -> store.finish(job.id(), owner, "FINISHED", null, progress.toJson());
+    } else if (failure instanceof Hopeless || job.attempts() >= job.maxAttempts()) {
       LOG.warn("transfer job {}: FAILED after {} attempt(s): {}", job.id(), job.attempts(), error);
-      written = service.store().finish(job.id(), owner, "FAILED", error, progress.toJson());
+      write = () -> store.finish(job.id(), owner, "FAILED", error, progress.toJson());
     } else {
       Duration delay = new Backoff(settings.retryBackoff(), MAX_BACKOFF).after(job.attempts());
       LOG.warn("transfer job {}: attempt {} failed, retrying in {} ms: {}", job.id(), job.attempts(), delay.toMillis(),
           error);
-      written = service.store().retry(job.id(), owner, error, progress.toJson(), delay);
+      write = () -> store.retry(job.id(), owner, error, progress.toJson(), delay);
     }
-    written.onComplete(done -> {
-      if (done.failed()) {
-        LOG.warn("transfer job {}: outcome not saved ({}); its lease expires and it is retried", job.id(),
-            done.cause().getMessage());
-      }
+    record(job.id(), write, 1).onComplete(done -> {
       running.remove(job.id());
       vertx.eventBus().publish(Addresses.TRANSFER_PROGRESS, new JsonObject().put("id", job.id()));
       wakeUps.wake();
+    });
+  }
+
+  /**
+   * Writes an outcome, again after a pause when the database failed (the store makes every text storable, so
+   * a failure is the database's); after {@link #OUTCOME_WRITES} the job is left to its lease and taken over.
+   */
+  private Future<Boolean> record(String id, Supplier<Future<Boolean>> write, int attempt) {
+    return write.get().recover(err -> {
+      if (attempt >= OUTCOME_WRITES) {
+        LOG.warn("transfer job {}: outcome not saved after {} tries ({}); its lease expires and another node"
+            + " takes it over", id, attempt, err.getMessage());
+        return Future.succeededFuture(false);
+      }
+      return vertx.timer(OUTCOME_BACKOFF.after(attempt).toMillis()).compose(v -> record(id, write, attempt + 1));
     });
   }
 }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Which tags of a repository are candidates and which one is the newest. Written as a spec string:
@@ -18,7 +17,9 @@ import java.util.regex.PatternSyntaxException;
  *   <li>{@code semver:<range>}: semantic versions with or without {@code v} inside the range (pre-releases
  *       only where the range names one); {@code semver-pre:<range>} takes every pre-release too;</li>
  *   <li>{@code numeric:<regex>} / {@code alphabetical:<regex>}: tags matching the regex, ordered by their
- *       numbers (the capture groups if any, else every digit run) or as text.</li>
+ *       numbers (the capture groups if any, else every digit run) or as text. The regex is RE2 syntax, matched
+ *       by RE2/J in time linear in the tag's length whatever the pattern (a policy is user input, and matching
+ *       runs on an event loop); what RE2 cannot do in linear time (backreferences, lookaround) is refused.</li>
  * </ul>
  * SHA-like tags are never candidates.
  */
@@ -53,9 +54,11 @@ public sealed interface TagPolicy {
           throw new IllegalArgumentException(kind + ": needs a regular expression, e.g. " + kind + ":^build-(\\d+)$");
         }
         try {
-          yield new Filtered(Pattern.compile(arg), kind.equals("numeric"), s);
-        } catch (PatternSyntaxException e) {
-          throw new IllegalArgumentException("invalid regular expression '" + arg + "': " + e.getDescription());
+          yield new Filtered(com.google.re2j.Pattern.compile(arg), kind.equals("numeric"), s);
+        } catch (com.google.re2j.PatternSyntaxException e) {
+          throw new IllegalArgumentException("invalid regular expression '" + arg + "': " + e.getDescription()
+              + (e.getPattern() == null || e.getPattern().isEmpty() ? "" : " (" + e.getPattern() + ")")
+              + "; policies use RE2 syntax, matched in linear time: no backreferences such as \\1, no lookaround");
         }
       }
       default -> throw new IllegalArgumentException("unknown tag policy '" + s
@@ -103,7 +106,7 @@ public sealed interface TagPolicy {
     }
   }
 
-  record Filtered(Pattern pattern, boolean numeric, String spec) implements TagPolicy {
+  record Filtered(com.google.re2j.Pattern pattern, boolean numeric, String spec) implements TagPolicy {
     private static final Pattern DIGITS = Pattern.compile("\\d+");
 
     @Override
@@ -120,7 +123,7 @@ public sealed interface TagPolicy {
     /** The capture groups' numbers when the regex has groups, else every digit run of the tag. */
     List<BigInteger> numbers(String tag) {
       List<BigInteger> out = new ArrayList<>();
-      Matcher m = pattern.matcher(tag);
+      com.google.re2j.Matcher m = pattern.matcher(tag);
       if (m.find() && m.groupCount() > 0) {
         for (int g = 1; g <= m.groupCount(); g++) {
           String group = m.group(g);

@@ -1,26 +1,27 @@
 package dev.tugboat.watch;
 
 import dev.tugboat.api.ApiError;
+import dev.tugboat.api.ErrorHandler;
+import dev.tugboat.api.JsonFields;
 import dev.tugboat.api.TokenAuth;
 import dev.tugboat.deploy.Deployment;
 import dev.tugboat.deploy.DeploymentStore;
-import dev.tugboat.registry.InvalidReferenceException;
-import dev.tugboat.registry.Repository;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * registrywatcher's routes with its paths, JSON and messages ({@code /ping}, {@code /repos},
- * {@code /tags/{repo}}, {@code /tags/{repo}/reset}, {@code /debug/caches}; CORS as the seed), plus
- * {@code /api/v1/watches} and {@code /api/v1/deployments}. Repository names may hold {@code /}.
+ * {@code /tags/{repo}}, {@code /tags/{repo}/reset}, {@code /debug/caches}; CORS as the seed; HEAD answered as GET
+ * without a body), plus {@code /api/v1/watches} (with {@code /plan}) and {@code /api/v1/deployments}. Repository
+ * names may hold {@code /}. Every refusal on a registrywatcher route, the request guard's and the body reader's
+ * included, comes in the seed's {@code {"message"}} shape, with Tugboat's {@code error} object beside it.
  */
 public final class WatchRoutes {
   private static final String CORS_HEADERS = "pragma,content-type,content-length,accept-encoding,x-csrf-token,"
@@ -39,20 +40,26 @@ public final class WatchRoutes {
   }
 
   public void mount(Router router) {
+    ErrorHandler seed = new ErrorHandler(WatchRoutes::seedShape);
     for (String path : List.of("/ping", "/ping/", "/repos", "/debug/caches")) {
-      router.route(path).handler(WatchRoutes::cors);
+      router.route(path).handler(WatchRoutes::cors).failureHandler(seed);
     }
-    router.routeWithRegex("/tags/.+").handler(WatchRoutes::cors);
-    router.get("/ping").handler(ctx -> ctx.json(new JsonObject().put("message", "pong")));
-    router.get("/ping/").handler(ctx -> ctx.json(new JsonObject().put("message", "pong")));
-    router.get("/repos").handler(this::repos);
-    router.get("/debug/caches").handler(this::caches);
+    router.routeWithRegex("/tags/.+").handler(WatchRoutes::cors).failureHandler(seed);
+    Handler<RoutingContext> pong = ctx -> ctx.json(new JsonObject().put("message", "pong"));
+    for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.HEAD)) { // Vert.x sends no body for HEAD
+      router.route(method, "/ping").handler(pong);
+      router.route(method, "/ping/").handler(pong);
+      router.route(method, "/repos").handler(this::repos);
+      router.route(method, "/debug/caches").handler(this::caches);
+    }
     router.postWithRegex("/tags/(?<repo>.+)/reset").handler(auth.required()).handler(this::reset);
-    router.getWithRegex("/tags/(?<repo>.+)").handler(this::tag);
+    router.routeWithRegex(HttpMethod.GET, "/tags/(?<repo>.+)").handler(this::tag);
+    router.routeWithRegex(HttpMethod.HEAD, "/tags/(?<repo>.+)").handler(this::tag);
     router.postWithRegex("/tags/(?<repo>.+)").handler(auth.required()).handler(this::update);
 
     router.get("/api/v1/watches").handler(this::list);
     router.post("/api/v1/watches").handler(auth.required()).handler(this::addWatch);
+    router.postWithRegex("/api/v1/watches/(?<repo>.+)/plan").handler(auth.required()).handler(this::plan);
     router.deleteWithRegex("/api/v1/watches/(?<repo>.+)").handler(auth.required()).handler(this::removeWatch);
     router.get("/api/v1/deployments").handler(this::deploymentList);
   }
@@ -70,6 +77,11 @@ public final class WatchRoutes {
       return;
     }
     ctx.next();
+  }
+
+  /** registrywatcher's {@code {"message": "Error: …"}} next to Tugboat's error object. */
+  private static JsonObject seedShape(ApiError error) {
+    return error.toJson().put("message", "Error: " + error.getMessage());
   }
 
   // ---- registrywatcher routes
@@ -105,24 +117,25 @@ public final class WatchRoutes {
   /** {@code {"repo_tag": …}}: the pin, else the policy's newest tag from a live tag list. */
   private void tag(RoutingContext ctx) {
     String name = ctx.pathParam("repo");
-    store.get(name).onSuccess(found -> {
+    store.get(name).compose(found -> {
       if (found.isEmpty()) {
         message(ctx, 400, "Error: Repo " + name + " is not being watched");
-        return;
+        return Future.succeededFuture();
       }
       WatchedRepo repo = found.get();
       if (!repo.pinnedTag().isEmpty()) {
         ctx.json(new JsonObject().put("repo_tag", repo.pinnedTag()));
-        return;
+        return Future.succeededFuture();
       }
-      watches.liveTags(repo).onSuccess(tags -> {
+      return watches.liveTags(repo).map(tags -> {
         Optional<String> newest = repo.tagPolicy().newest(tags);
         if (newest.isPresent()) {
           ctx.json(new JsonObject().put("repo_tag", newest.get()));
         } else {
           message(ctx, 400, noValidTags(tags, name));
         }
-      }).onFailure(ctx::fail);
+        return null;
+      });
     }).onFailure(ctx::fail);
   }
 
@@ -133,96 +146,87 @@ public final class WatchRoutes {
   /** {@code pinned_tag} and/or {@code auto_deploy}, with the seed's checks, messages and order. */
   private void update(RoutingContext ctx) {
     String name = ctx.pathParam("repo");
-    store.get(name).onSuccess(found -> {
+    store.get(name).compose(found -> {
       if (found.isEmpty()) {
         message(ctx, 400, notInRegistry(name));
-        return;
+        return Future.succeededFuture();
       }
-      JsonObject body;
-      try {
-        body = ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
-      } catch (DecodeException e) {
-        body = null;
-      }
-      if (body == null) {
-        message(ctx, 400, "Error: the request body must be a JSON object with pinned_tag and/or auto_deploy");
-        return;
-      }
-      Object pin = body.getValue("pinned_tag");
-      Object auto = body.getValue("auto_deploy");
-      if (pin != null && !(pin instanceof String)) {
-        message(ctx, 400, "Error: pinned_tag must be a string");
-        return;
-      }
-      if (auto != null && !(auto instanceof Boolean)) {
-        message(ctx, 400, "Error: auto_deploy must be true or false");
-        return;
-      }
+      // read inside the chain: a refusal fails it (answered by the seed-shaped failure handler), never a callback
+      JsonFields body = JsonFields.body(ctx);
+      String pin = body.string("pinned_tag", WatchStore.TAG_MAX, null);
+      Boolean auto = body.has("auto_deploy") ? body.bool("auto_deploy", null) : null;
       if (pin == null && auto == null) {
         message(ctx, 400, "Either pinned_tag or auto_deploy must be specified.");
-        return;
+        return Future.succeededFuture();
       }
       WatchedRepo repo = found.get();
-      Future<Void> toggled = auto == null || (Boolean) auto == repo.autoDeploy() ? Future.succeededFuture()
-          : watches.setAutoDeploy(repo, (Boolean) auto, pin == null); // with a pin, a manual deploy follows
-      toggled.onSuccess(v -> {
+      Future<Void> toggled = auto == null || auto == repo.autoDeploy() ? Future.succeededFuture()
+          : watches.setAutoDeploy(repo, auto, pin == null); // with a pin, a manual deploy follows
+      return toggled.compose(v -> {
         if (pin == null) {
           message(ctx, 200, "Auto deployment set to " + auto);
-        } else {
-          pin(ctx, repo, (String) pin);
+          return Future.succeededFuture();
         }
-      }).onFailure(ctx::fail);
+        return pin(ctx, repo, pin);
+      });
     }).onFailure(ctx::fail);
   }
 
   /** Validates the pin against the live tag list, stores it and deploys it (a manual deploy ignores auto_deploy). */
-  private void pin(RoutingContext ctx, WatchedRepo repo, String pin) {
-    watches.liveTags(repo).onSuccess(tags -> {
+  private Future<Void> pin(RoutingContext ctx, WatchedRepo repo, String pin) {
+    return watches.liveTags(repo).compose(tags -> {
       if (!pin.isEmpty() && !tags.contains(pin)) {
         message(ctx, 400, "Error: The specified pinned_tag " + pin + " is not inside the docker repository registry "
             + repo.name());
-        return;
+        return Future.succeededFuture();
       }
-      store.setPinnedTag(repo.name(), pin)
-          .onFailure(failure -> message(ctx, 400, "Error: Failed to update pinned tag, " + failure.getMessage()))
-          .onSuccess(v -> {
-            watches.changed(repo.name());
-            deployNow(ctx, repo, pin, tags);
-          });
-    }).onFailure(ctx::fail);
+      return store.setPinnedTag(repo.name(), pin).transform(set -> {
+        if (set.failed()) {
+          message(ctx, 400, "Error: Failed to update pinned tag, " + set.cause().getMessage());
+          return Future.succeededFuture();
+        }
+        watches.changed(repo.name());
+        return deployNow(ctx, repo, pin, tags);
+      });
+    });
   }
 
   private void reset(RoutingContext ctx) {
     String name = ctx.pathParam("repo");
-    store.get(name).onSuccess(found -> {
+    store.get(name).compose(found -> {
       if (found.isEmpty()) {
         message(ctx, 400, notInRegistry(name));
-        return;
+        return Future.succeededFuture();
       }
       WatchedRepo repo = found.get();
       if (repo.pinnedTag().isEmpty()) {
         message(ctx, 200, "pinned_tag is already ");
-        return;
+        return Future.succeededFuture();
       }
       // turned on as POST /tags/{repo} would (notified), then the pin cleared and the newest release deployed
       Future<Void> autoOn = repo.autoDeploy() ? Future.succeededFuture() : watches.setAutoDeploy(repo, true, false);
-      autoOn.compose(v -> store.setPinnedTag(name, "")).onSuccess(v -> watches.changed(name))
-          .compose(v -> watches.liveTags(repo))
-          .onSuccess(tags -> deployNow(ctx, repo, "", tags))
-          .onFailure(failure -> message(ctx, 400, "Error: Failed to update pinned tag, " + failure.getMessage()));
+      return autoOn.compose(v -> store.setPinnedTag(name, "")).onSuccess(v -> watches.changed(name)).compose(v -> watches.liveTags(repo))
+          .transform(tags -> {
+            if (tags.failed()) {
+              message(ctx, 400, "Error: Failed to update pinned tag, " + tags.cause().getMessage());
+              return Future.succeededFuture();
+            }
+            return deployNow(ctx, repo, "", tags.result());
+          });
     }).onFailure(ctx::fail);
   }
 
   /** Queues a manual deployment of the pin, or of the policy's newest tag when the pin is "". */
-  private void deployNow(RoutingContext ctx, WatchedRepo repo, String pin, List<String> tags) {
+  private Future<Void> deployNow(RoutingContext ctx, WatchedRepo repo, String pin, List<String> tags) {
     String tag = pin.isEmpty() ? repo.tagPolicy().newest(tags).orElse(null) : pin;
     if (tag == null) {
       message(ctx, 400, noValidTags(tags, repo.name()));
-      return;
+      return Future.succeededFuture();
     }
-    watches.deploy(repo, tag)
-        .onSuccess(d -> message(ctx, 200, "Deploying to " + tag))
-        .onFailure(ctx::fail);
+    return watches.deploy(repo, tag, tags).map(d -> {
+      message(ctx, 200, "Deploying to " + tag);
+      return null;
+    });
   }
 
   // ---- /api/v1
@@ -236,64 +240,25 @@ public final class WatchRoutes {
   }
 
   private void addWatch(RoutingContext ctx) {
-    JsonObject body = ctx.body().asJsonObject();
-    if (body == null) {
-      throw ApiError.invalid("body", "expected a JSON object with registry, repository, job, tasks and policy");
-    }
-    String registryHost = required(body, "registry");
-    String repository = required(body, "repository");
-    String job = required(body, "job");
-    String name = optional(body, "name", repository);
-    String policy = optional(body, "policy", "release");
-    try {
-      TagPolicy.parse(policy);
-    } catch (IllegalArgumentException e) {
-      throw ApiError.invalid("policy", e.getMessage());
-    }
-    if (!(body.getValue("tasks") instanceof JsonArray list) || list.isEmpty()) {
-      throw ApiError.invalid("tasks", "tasks must be a non-empty list of Nomad task names");
-    }
-    List<String> tasks = new ArrayList<>();
-    for (Object task : list) {
-      if (!(task instanceof String t) || t.isBlank()) {
-        throw ApiError.invalid("tasks", "every task must be a non-empty string");
-      }
-      tasks.add(t.trim());
-    }
-    Repository target;
-    try {
-      target = Repository.on(registryHost, repository);
-    } catch (InvalidReferenceException e) {
-      throw ApiError.invalid(e.getMessage().contains("registry host") ? "registry" : "repository", e.getMessage());
-    }
-    String namespace = optional(body, "namespace", "");
-    if (!namespace.matches("[A-Za-z0-9._-]{0,128}")) {
-      throw ApiError.invalid("namespace", "a Nomad namespace name: letters, digits, '-', '_', '.'");
-    }
-    store.add(name, target.registry(), target.name(), job, tasks, policy, namespace).compose(added -> {
+    WatchDefinition watch = WatchDefinition.read(JsonFields.body(ctx));
+    store.add(watch).compose(added -> {
       if (!added) {
-        return Future.failedFuture(new ApiError(409, "conflict", "'" + name + "' is already watched", "name"));
+        return Future.failedFuture(new ApiError(409, "conflict", "'" + watch.name() + "' is already watched", "name"));
       }
       watches.checkSoon();
-      watches.changed(name);
-      return store.get(name);
-    }).onSuccess(repo -> ctx.response().setStatusCode(201).end(repo.orElseThrow().toJson().encode()))
+      watches.changed(watch.name());
+      return store.get(watch.name());
+    }).onSuccess(repo -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+            .end(repo.orElseThrow().toJson().encode()))
         .onFailure(ctx::fail);
   }
 
-  private static String required(JsonObject body, String field) {
-    Object value = body.getValue(field);
-    if (!(value instanceof String s) || s.isBlank()) {
-      throw ApiError.invalid(field, field + " is required (a non-empty string)");
-    }
-    if (s.chars().anyMatch(Character::isWhitespace)) {
-      throw ApiError.invalid(field, field + " must not contain whitespace");
-    }
-    return s.trim();
-  }
-
-  private static String optional(JsonObject body, String field, String fallback) {
-    return body.getValue(field) == null ? fallback : required(body, field);
+  /** What a check would do now (desired vs running vs deployed, and why), without doing it. */
+  private void plan(RoutingContext ctx) {
+    String name = ctx.pathParam("repo");
+    store.get(name).compose(found -> found.isEmpty()
+            ? Future.failedFuture(ApiError.notFound("'" + name + "' is not watched")) : watches.plan(found.get()))
+        .onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void removeWatch(RoutingContext ctx) {

@@ -1,11 +1,11 @@
 package dev.tugboat.watch;
 
-import dev.tugboat.config.Settings.WatchedRepoSettings;
 import dev.tugboat.db.Database;
 import dev.tugboat.db.Leases;
 import dev.tugboat.db.Vendor;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
@@ -19,9 +19,24 @@ import java.util.Optional;
 
 /** The watch_repos table: watched repositories, their pin/auto_deploy, last check and deployed state. */
 public final class WatchStore {
+  // the columns' lengths (V4/V6), checked at the door by WatchDefinition on both vendors alike
+  public static final int NAME_MAX = 255;
+  public static final int REGISTRY_MAX = 255;
+  public static final int REPOSITORY_MAX = 255;
+  public static final int JOB_MAX = 255;
+  public static final int POLICY_MAX = 512;
+  public static final int NAMESPACE_MAX = dev.tugboat.deploy.NomadNames.MAX;
+  /** pinned_tag, seen_tag, deployed_tag and running_tag: a tag's own limit in the distribution spec. */
+  public static final int TAG_MAX = 128;
+  /** nomad_tasks is a JSON list in a TEXT column (64 KiB on MySQL): at most TASKS_MAX names of TASK_MAX. */
+  public static final int TASKS_MAX = 32;
+  public static final int TASK_MAX = 255;
+  /** running_image: what Nomad reports, shortened to fit. */
+  public static final int RUNNING_IMAGE_MAX = 1024;
+
   private static final String COLUMNS = "id, registry, repository, nomad_job, nomad_tasks, policy, source, pinned_tag,"
       + " auto_deploy, seen_tags, seen_tag, seen_digest, deployed_tag, deployed_digest, failures, failed_target,"
-      + " retry_after, checks, checked_at, last_error, nomad_namespace";
+      + " retry_after, checks, checked_at, last_error, nomad_namespace, running, drift";
 
   private final Database db;
   private final Vendor vendor;
@@ -38,18 +53,17 @@ public final class WatchStore {
    * once), known ones get the configured registry/job/tasks/policy (their state stays), configured ones no
    * longer in the configuration are removed. Repositories added through the API are left alone.
    */
-  public Future<Void> syncConfigured(List<WatchedRepoSettings> configured) {
+  public Future<Void> syncConfigured(List<WatchDefinition> configured) {
     return db.inTransaction(conn -> {
       Future<?> chain = Future.succeededFuture();
-      for (WatchedRepoSettings r : configured) {
-        chain = chain.compose(v -> insert(conn, r.name(), r.registry(), r.repository(), r.job(), r.tasks(), r.policy(),
-                r.namespace(), "config"))
+      for (WatchDefinition r : configured) {
+        chain = chain.compose(v -> insert(conn, r, "config"))
             .compose(inserted -> conn.preparedQuery(vendor.sql("UPDATE watch_repos SET registry = ?, repository = ?,"
                     + " nomad_job = ?, nomad_tasks = ?, policy = ?, nomad_namespace = ?, source = 'config' WHERE id = ?"))
                 .execute(Tuple.of(r.registry(), r.repository(), r.job(), new JsonArray(r.tasks()).encode(), r.policy(),
                     r.namespace(), r.name())));
       }
-      List<String> names = configured.stream().map(WatchedRepoSettings::name).toList();
+      List<String> names = configured.stream().map(WatchDefinition::name).toList();
       String keep = names.isEmpty() ? "" : " AND id NOT IN (" + String.join(",", Collections.nCopies(names.size(), "?"))
           + ")";
       return chain.compose(v -> conn.preparedQuery(vendor.sql("DELETE FROM watch_repos WHERE source = 'config'" + keep))
@@ -58,21 +72,19 @@ public final class WatchStore {
   }
 
   /** Adds a repository from the API; false when the name is already watched. */
-  public Future<Boolean> add(String name, String registry, String repository, String job, List<String> tasks,
-                             String policy, String namespace) {
-    return insert(db.pool(), name, registry, repository, job, tasks, policy, namespace, "api");
+  public Future<Boolean> add(WatchDefinition watch) {
+    return insert(db.pool(), watch, "api");
   }
 
-  private Future<Boolean> insert(SqlClient client, String name, String registry, String repository, String job,
-                                 List<String> tasks, String policy, String namespace, String source) {
+  private Future<Boolean> insert(SqlClient client, WatchDefinition w, String source) {
     String columns = "(id, registry, repository, nomad_job, nomad_tasks, policy, source, pinned_tag, auto_deploy,"
         + " seen_tags, nomad_namespace, next_check_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, '[]', ?, "
         + vendor.now() + ", " + vendor.now() + ")";
     String sql = vendor == Vendor.POSTGRESQL ? "INSERT INTO watch_repos " + columns + " ON CONFLICT (id) DO NOTHING"
         : "INSERT IGNORE INTO watch_repos " + columns;
     return client.preparedQuery(vendor.sql(sql))
-        .execute(Tuple.of(name, registry, repository, job, new JsonArray(tasks).encode(), policy, source, true)
-            .addString(namespace))
+        .execute(Tuple.of(w.name(), w.registry(), w.repository(), w.job(), new JsonArray(w.tasks()).encode(), w.policy(),
+            source, true).addString(w.namespace()))
         .map(rows -> rows.rowCount() == 1);
   }
 
@@ -95,23 +107,35 @@ public final class WatchStore {
   }
 
   /**
-   * Records a check and gives the row back until {@code nextCheckIn}. With {@code baseline}, a repository
-   * that never had a deployed state takes the observed one (the first check after it is added).
+   * Records a check and gives the row back until {@code nextCheckIn}: what the registry and Nomad showed, and the
+   * drift. A {@code BASELINE} decision makes its target the deployed state (the first check, or Nomad already
+   * running the desired image).
    */
-  public Future<Void> recordCheck(String name, String owner, List<String> tags, String tag, String digest,
-                                  String error, boolean baseline, Duration nextCheckIn) {
-    // digest first: MySQL assigns left to right and would see the new deployed_tag
-    String base = baseline ? ", deployed_digest = CASE WHEN deployed_tag IS NULL THEN ? ELSE deployed_digest END,"
-        + " deployed_tag = COALESCE(deployed_tag, ?)" : "";
-    Tuple params = Tuple.of(new JsonArray(tags).encode(), tag, digest, error);
+  public Future<Void> recordCheck(String name, String owner, List<String> tags, Decision decision, Running running,
+                                  String error, Duration nextCheckIn) {
+    boolean baseline = decision.action() == Decision.Action.BASELINE;
+    String base = baseline ? ", deployed_tag = ?, deployed_digest = ?, failures = 0, failed_target = NULL,"
+        + " retry_after = NULL" : "";
+    Tuple params = Tuple.of(new JsonArray(tags).encode(), decision.tag(), decision.digest(), error,
+        running.toJson().encode(), decision.drift());
     if (baseline) {
-      params.addString(digest).addString(tag);
+      params.addString(decision.tag()).addString(decision.digest());
     }
     params.addLong(nextCheckIn.toMillis()).addString(name).addString(owner);
     return db.pool().preparedQuery(vendor.sql("UPDATE watch_repos SET seen_tags = ?, seen_tag = ?, seen_digest = ?,"
-            + " last_error = ?, checks = checks + 1, checked_at = " + vendor.now() + base + ", next_check_at = "
-            + vendor.nowPlusMillisParam() + ", lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?"))
+            + " last_error = ?, running = ?, running_at = " + vendor.now() + ", drift = ?, checks = checks + 1,"
+            + " checked_at = " + vendor.now() + base + ", next_check_at = " + vendor.nowPlusMillisParam()
+            + ", lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?"))
         .execute(params).mapEmpty();
+  }
+
+  /**
+   * What a route just read from the registry (the live tags, the tag it deploys and its digest), so {@code /repos}
+   * and {@code /debug/caches} show it at once, as registrywatcher's caches did, not after the next poll.
+   */
+  public Future<Void> recordSeen(String name, List<String> tags, String tag, String digest) {
+    return update("UPDATE watch_repos SET seen_tags = ?, seen_tag = ?, seen_digest = ? WHERE id = ?",
+        Tuple.of(new JsonArray(tags).encode(), tag, digest, name)).mapEmpty();
   }
 
   /** Gives a claimed row back without a check (the check failed before it could be recorded). */
@@ -141,16 +165,21 @@ public final class WatchStore {
     return update("UPDATE watch_repos SET pinned_tag = ? WHERE id = ?", Tuple.of(tag, name));
   }
 
-  /** A deployment of tag@digest succeeded: it is the deployed state, and failures are forgotten. */
+  /**
+   * A deployment of tag@digest succeeded: it is the deployed state, failures and drift are forgotten, and the
+   * watch is due now, so what Nomad runs after the deployment is read at once.
+   */
   public Future<Void> deployed(String name, String tag, String digest) {
     return update("UPDATE watch_repos SET deployed_tag = ?, deployed_digest = ?, failures = 0, failed_target = NULL,"
-        + " retry_after = NULL WHERE id = ?", Tuple.of(tag, digest, name)).mapEmpty();
+        + " retry_after = NULL, drift = ?, next_check_at = " + vendor.now() + " WHERE id = ?",
+        Tuple.of(tag, digest, false, name)).mapEmpty();
   }
 
-  /** A deployment of {@code target} failed: it is retried automatically after {@code backoff}. */
+  /** A deployment of {@code target} failed: it is retried automatically after {@code backoff}; checked again now. */
   public Future<Void> failed(String name, String target, Duration backoff) {
     return update("UPDATE watch_repos SET failures = failures + 1, failed_target = ?, retry_after = "
-        + vendor.nowPlusMillisParam() + " WHERE id = ?", Tuple.of(target, backoff.toMillis(), name)).mapEmpty();
+        + vendor.nowPlusMillisParam() + ", next_check_at = " + vendor.now() + " WHERE id = ?",
+        Tuple.of(target, backoff.toMillis(), name)).mapEmpty();
   }
 
   private Future<Boolean> update(String sql, Tuple params) {
@@ -174,6 +203,8 @@ public final class WatchStore {
         row.getString("seen_digest"), row.getString("deployed_tag"), row.getString("deployed_digest"),
         row.getInteger("failures"), row.getString("failed_target"), vendor.instant(row, "retry_after"),
         row.getLong("checks"), vendor.instant(row, "checked_at"), row.getString("last_error"),
-        row.getString("nomad_namespace"));
+        row.getString("nomad_namespace"),
+        row.getString("running") == null ? null : Running.fromJson(new JsonObject(row.getString("running"))),
+        vendor.bool(row, "drift"));
   }
 }

@@ -3,17 +3,12 @@ package dev.tugboat.watch;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.bus.Changes;
 import dev.tugboat.bus.WakeUps;
-import dev.tugboat.config.Settings.WatchedRepoSettings;
-import dev.tugboat.deploy.DeploymentStore;
 import dev.tugboat.deploy.Notice;
 import dev.tugboat.deploy.Notifier;
-import dev.tugboat.registry.Descriptor;
-import dev.tugboat.registry.RegistryClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -24,8 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Checks watched repositories: a repository is due when its {@code next_check_at} passes (poll interval),
  * when the inventory records a push of it ({@code image.pushed}), or when the API changes it. Due rows are
- * claimed under a lease, so each check runs on one node; a check reads the tags and the desired tag's
- * digest (manifest HEAD), decides, queues a deployment when needed, and records what it saw.
+ * claimed under a lease, so each check runs on one node; a check observes (the tags, the desired tag's digest,
+ * what Nomad runs: {@link Observer}), decides, queues a deployment when needed, notifies a drift once, and records
+ * what it saw.
  */
 public final class WatchVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WatchVerticle.class);
@@ -34,28 +30,24 @@ public final class WatchVerticle extends VerticleBase {
   static final int BATCH = 16;
 
   private final WatchStore store;
-  private final DeploymentStore deployments;
+  private final Observer observer;
   private final DeployRequests requests;
-  private final RegistryClient registry;
   private final Notifier notifier;
   private final Duration pollInterval;
-  private final Clock clock;
-  private final List<WatchedRepoSettings> configured;
+  private final List<WatchDefinition> configured;
   private boolean synced;
   private final String owner = "watcher-" + UUID.randomUUID();
   private MessageConsumer<JsonObject> pushes;
   private final WakeUps wakeUps = new WakeUps(this::drain,
       failure -> LOG.warn("watch: database unavailable ({}); the sweep retries", failure.getMessage()));
 
-  public WatchVerticle(WatchStore store, DeploymentStore deployments, DeployRequests requests, RegistryClient registry,
-                       Notifier notifier, Duration pollInterval, Clock clock, List<WatchedRepoSettings> configured) {
+  public WatchVerticle(WatchStore store, Observer observer, DeployRequests requests, Notifier notifier,
+                       Duration pollInterval, List<WatchDefinition> configured) {
     this.store = store;
-    this.deployments = deployments;
+    this.observer = observer;
     this.requests = requests;
-    this.registry = registry;
     this.notifier = notifier;
     this.pollInterval = pollInterval;
-    this.clock = clock;
     this.configured = configured;
   }
 
@@ -99,14 +91,7 @@ public final class WatchVerticle extends VerticleBase {
   }
 
   private Future<Void> check(WatchedRepo repo) {
-    return registry.tags(repo.repo()).compose(tags -> {
-      String tag = repo.pinnedTag().isEmpty() ? repo.tagPolicy().newest(tags).orElse(null)
-          : tags.contains(repo.pinnedTag()) ? repo.pinnedTag() : null;
-      Future<String> digest = tag == null ? Future.succeededFuture(null)
-          : registry.headManifest(repo.repo(), tag).map(d -> d.map(Descriptor::digest).orElse(null));
-      return Future.all(digest, deployments.active(repo.name()))
-          .compose(both -> act(repo, tags, Decision.decide(repo, tag, both.resultAt(0), both.resultAt(1), clock.instant())));
-    }).recover(failure -> {
+    return observer.observe(repo).compose(this::act).recover(failure -> {
       LOG.warn("watch {} ({}): check failed: {}", repo.name(), repo.repo(), failure.getMessage());
       String error = String.valueOf(failure.getMessage());
       return store.postpone(repo.name(), owner, error, pollInterval)
@@ -114,28 +99,38 @@ public final class WatchVerticle extends VerticleBase {
     });
   }
 
-  private Future<Void> act(WatchedRepo repo, List<String> tags, Decision decision) {
+  private Future<Void> act(Observer.Observation seen) {
+    WatchedRepo repo = seen.repo();
+    Decision decision = seen.decision();
     Future<Void> acted = Future.succeededFuture();
     String error = null;
     switch (decision.action()) {
       case DEPLOY -> {
-        LOG.info("watch {}: deploying {}@{} ({}; deployed {}@{})", repo.name(), decision.tag(), decision.digest(),
-            decision.reason(), repo.deployedTag(), repo.deployedDigest());
+        LOG.info("watch {}: deploying {}@{} ({}: {})", repo.name(), decision.tag(), decision.digest(),
+            decision.reason(), decision.why());
         acted = requests.request(repo, decision.tag(), decision.digest(), decision.reason()).compose(d ->
             "digest".equals(decision.reason()) ? notifier.send(Notice.digestChanged(repo.name(), decision.tag()))
                 : Future.succeededFuture());
       }
-      case NO_TAG -> error = repo.pinnedTag().isEmpty() ? "no tag matches policy " + repo.policy()
-          : "pinned tag " + repo.pinnedTag() + " is not in the registry";
-      case AUTO_DEPLOY_OFF -> LOG.debug("watch {}: {} differs from the deployed state; auto_deploy is off", repo.name(),
-          decision.tag());
-      default -> LOG.debug("watch {}: {}", repo.name(), decision.action());
+      case NO_TAG -> error = decision.why();
+      case AUTO_DEPLOY_OFF -> LOG.debug("watch {}: {}", repo.name(), decision.why());
+      default -> LOG.debug("watch {}: {}: {}", repo.name(), decision.action(), decision.why());
+    }
+    if (error == null && seen.running().state() == Running.State.UNREADABLE) {
+      error = seen.running().note();
+    }
+    if (decision.drift() && !repo.drift()) {
+      LOG.warn("watch {}: drift: {}", repo.name(), decision.why());
+      String runs = seen.running().image() != null ? seen.running().image() : "nothing (" + seen.running().note() + ")";
+      acted = acted.compose(v -> notifier.send(Notice.drift(repo.name(), repo.job(), runs,
+          repo.image(repo.deployedTag(), repo.deployedDigest(), true), repo.autoDeploy())));
     }
     String lastError = error;
-    return acted.compose(v -> store.recordCheck(repo.name(), owner, tags, decision.tag(), decision.digest(), lastError,
-        decision.action() == Decision.Action.BASELINE, pollInterval))
-        .onSuccess(v -> changedIf(!tags.equals(repo.seenTags()) || !Objects.equals(decision.tag(), repo.seenTag())
+    return acted.compose(v -> store.recordCheck(repo.name(), owner, seen.tags(), decision, seen.running(), lastError,
+        pollInterval))
+        .onSuccess(v -> changedIf(!seen.tags().equals(repo.seenTags()) || !Objects.equals(decision.tag(), repo.seenTag())
             || !Objects.equals(decision.digest(), repo.seenDigest()) || !Objects.equals(lastError, repo.lastError())
+            || !Objects.equals(seen.running(), repo.running()) || decision.drift() != repo.drift()
             || repo.deployedTag() == null, repo));
   }
 

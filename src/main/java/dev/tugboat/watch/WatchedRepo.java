@@ -11,13 +11,14 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A watched repository and its state. {@code deployedTag}/{@code deployedDigest} are what the last successful
  * deployment put into Nomad (or the baseline of the first check): decisions compare with them, not with what
- * the registry looked like at the previous check.
+ * the registry looked like at the previous check. {@code running} is what Nomad ran at the last check (null before
+ * the first), {@code drift} whether that differed from what Tugboat deployed.
  */
 public record WatchedRepo(String name, String registry, String repository, String job, List<String> tasks,
                           String policy, String source, String pinnedTag, boolean autoDeploy, List<String> seenTags,
                           String seenTag, String seenDigest, String deployedTag, String deployedDigest, int failures,
                           String failedTarget, Instant retryAfter, long checks, Instant checkedAt, String lastError,
-                          String namespace) {
+                          String namespace, Running running, boolean drift) {
 
   public Repository repo() {
     return new Repository(registry, repository);
@@ -33,9 +34,12 @@ public record WatchedRepo(String name, String registry, String repository, Strin
     return POLICIES.computeIfAbsent(policy, TagPolicy::parse);
   }
 
-  /** The image reference Nomad gets, as registrywatcher wrote it: {@code domain/prefix/repo:tag}. */
-  public String image(String tag) {
-    return registry + "/" + repository + ":" + tag;
+  /**
+   * The image reference Nomad gets: {@code domain/prefix/repo:tag} as registrywatcher wrote it, and with
+   * {@code pinDigest} {@code …:tag@sha256:…}, so a tag moved after the decision cannot change what a rollout pulls.
+   */
+  public String image(String tag, String digest, boolean pinDigest) {
+    return registry + "/" + repository + ":" + tag + (pinDigest ? "@" + digest : "");
   }
 
   /** The seed's {@code pinned_tag_value}: the pin, else the policy's newest among the last seen tags. */
@@ -50,6 +54,7 @@ public record WatchedRepo(String name, String registry, String repository, Strin
         .put("tags", new JsonArray(Tags.visible(seenTags)))
         .put("seen", new JsonObject().put("tag", seenTag).put("digest", seenDigest))
         .put("deployed", new JsonObject().put("tag", deployedTag).put("digest", deployedDigest))
+        .put("running", running == null ? null : running.toJson()).put("drift", drift)
         .put("failures", failures).put("retry_after", retryAfter == null ? null : retryAfter.toString())
         .put("checks", checks).put("checked_at", checkedAt == null ? null : checkedAt.toString())
         .put("last_error", lastError);

@@ -10,20 +10,24 @@ import dev.tugboat.registry.Descriptor;
 import dev.tugboat.registry.RegistryClient;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 
-/** What the watch routes ask of the capability: live tags, toggles, manual deployments, new watches. */
+/** What the watch routes ask of the capability: live tags, toggles, manual deployments, new watches, plans. */
 public final class Watches {
   private final WatchStore store;
   private final DeployRequests requests;
   private final RegistryClient registry;
+  private final Observer observer;
   private final Notifier notifier;
   private final EventBus bus;
 
-  public Watches(WatchStore store, DeployRequests requests, RegistryClient registry, Notifier notifier, EventBus bus) {
+  public Watches(WatchStore store, DeployRequests requests, RegistryClient registry, Observer observer,
+                 Notifier notifier, EventBus bus) {
     this.store = store;
     this.requests = requests;
     this.registry = registry;
+    this.observer = observer;
     this.notifier = notifier;
     this.bus = bus;
   }
@@ -32,9 +36,13 @@ public final class Watches {
     return store;
   }
 
-  /** The registry's tags now (registrywatcher validated pins against a live list, not its cache). */
+  /**
+   * The registry's tags now (registrywatcher validated pins against a live list, not its cache), bounded as a
+   * check bounds them; a repository over {@code watch.maxTags} is a 400 saying so.
+   */
   public Future<List<String>> liveTags(WatchedRepo repo) {
-    return registry.tags(repo.repo());
+    return observer.tags(repo).recover(failure -> Future.failedFuture(failure instanceof Tags.TooMany
+        ? new ApiError(400, "too_many_tags", failure.getMessage(), null) : failure));
   }
 
   /**
@@ -51,11 +59,21 @@ public final class Watches {
         .compose(v -> notifier.send(Notice.autoDeploy(repo.name(), on)));
   }
 
-  /** Queues a manual deployment of {@code tag} at its current digest (manual deploys ignore auto_deploy). */
-  public Future<Deployment> deploy(WatchedRepo repo, String tag) {
+  /**
+   * Queues a manual deployment of {@code tag} at its current digest (manual deploys ignore auto_deploy), after
+   * recording the live tags and that digest as seen, so {@code /repos} and {@code /debug/caches} show them at once.
+   */
+  public Future<Deployment> deploy(WatchedRepo repo, String tag, List<String> liveTags) {
     return registry.headManifest(repo.repo(), tag)
-        .compose(d -> d.map(Descriptor::digest).map(digest -> requests.request(repo, tag, digest, "manual"))
+        .compose(d -> d.map(Descriptor::digest).map(digest -> store.recordSeen(repo.name(), liveTags, tag, digest)
+                .compose(v -> requests.request(repo, tag, digest, "manual")))
             .orElseGet(() -> Future.failedFuture(ApiError.notFound("tag " + tag + " vanished from " + repo.repo()))));
+  }
+
+  /** What a check of {@code repo} would do now and why, without doing it. */
+  public Future<JsonObject> plan(WatchedRepo repo) {
+    return observer.observe(repo).map(seen -> seen.toJson(seen.decision().tag() == null ? null
+        : requests.image(repo, seen.decision().tag(), seen.decision().digest())));
   }
 
   /** Tells live views that the watch changed (event stream). */

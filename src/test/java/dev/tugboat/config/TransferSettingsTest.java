@@ -31,6 +31,7 @@ class TransferSettingsTest {
     assertThat(t.chunkSize()).isEqualTo(Integer.MAX_VALUE);
     assertThat(t.leaseTtl()).isEqualTo(Duration.ofSeconds(60));
     assertThat(t.secretKey()).isEmpty();
+    assertThat(t.maxTakeovers()).isEqualTo(10);
   }
 
   @Test
@@ -41,6 +42,7 @@ class TransferSettingsTest {
     assertThat(rejectedKey(config("leaseTtl", "10ms"))).isEqualTo("transfer.leaseTtl");
     assertThat(rejectedKey(config("secretKey", "not base64!"))).isEqualTo("transfer.secretKey");
     assertThat(rejectedKey(config("secretKey", "c2hvcnQ="))).isEqualTo("transfer.secretKey");
+    assertThat(rejectedKey(config("maxTakeovers", -1))).isEqualTo("transfer.maxTakeovers");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.tugboat.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.tugboat.watch.WatchDefinition;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -64,6 +65,34 @@ class WatchSettingsTest {
     assertThat(s.deploy().nomad().namespace()).isEmpty();
     assertThat(s.deploy().nomad().region()).isEmpty();
     assertThat(s.deploy().notifications().slackUrl()).isEmpty();
+    assertThat(s.deploy().pinDigest()).isTrue();
+    assertThat(s.watch().maxTags()).isEqualTo(10_000);
+  }
+
+  @Test
+  @DisplayName("watch.repos[] is read by the same WatchDefinition as POST /api/v1/watches: column lengths, RE2 policies, tasks, types — refused naming the key")
+  void oneDefinition() {
+    assertThat(rejected(Map.of("watch.repos", repos(repo().put("name", "n".repeat(256))))).key())
+        .isEqualTo("watch.repos[0].name");
+    assertThat(rejected(Map.of("watch.repos", repos(repo().put("job", "j".repeat(256))))).key())
+        .isEqualTo("watch.repos[0].job");
+    assertThat(rejected(Map.of("watch.repos", repos(repo().put("policy", "alphabetical:" + "a".repeat(500))))).key())
+        .isEqualTo("watch.repos[0].policy");
+    ConfigException backreference = rejected(Map.of("watch.repos", repos(repo(), repo().put("name", "other")
+        .put("policy", "numeric:^((a+)\\2?)+$"))));
+    assertThat(backreference.key()).isEqualTo("watch.repos[1].policy");
+    assertThat(backreference.getMessage()).contains("RE2").contains("backreference");
+    assertThat(rejected(Map.of("watch.repos", repos(repo().put("tasks", new JsonArray().add(1))))).key())
+        .isEqualTo("watch.repos[0].tasks[0]");
+    assertThat(rejected(Map.of("watch.repos", repos(repo().put("job", new JsonObject())))).getMessage())
+        .isEqualTo("watch.repos[0].job: must be a string");
+    JsonObject noTasks = repo();
+    noTasks.remove("tasks");
+    assertThat(rejected(Map.of("watch.repos", repos(noTasks))).getMessage()).isEqualTo("watch.repos[0].tasks: missing");
+    assertThat(rejected(Map.of("watch.repos", "[1]")).key()).isEqualTo("watch.repos[0]");
+    assertThat(rejected(Map.of("watch.maxTags", "0")).key()).isEqualTo("watch.maxTags");
+    assertThat(rejected(Map.of("deploy.pinDigest", "maybe")).key()).isEqualTo("deploy.pinDigest");
+    assertThat(load(Map.of(), Map.of("deploy.pinDigest", "false")).deploy().pinDigest()).isFalse();
   }
 
   @Test
@@ -85,12 +114,12 @@ class WatchSettingsTest {
   @DisplayName("watch.repos: name defaults to the repository, policy to release; JSON list from --set/env")
   void watchedRepos() {
     Settings s = load(Map.of("TUGBOAT_WATCH_REPOS", repos(repo())), Map.of());
-    assertThat(s.watch().repos()).containsExactly(new Settings.WatchedRepoSettings("team/app", "r.example:5000",
+    assertThat(s.watch().repos()).containsExactly(new WatchDefinition("team/app", "r.example:5000",
         "team/app", "app", List.of("app"), "release", ""));
     // stored as the inventory records pushes, so a push to docker.io/library/nginx wakes the watch named nginx
     Settings hub = load(Map.of(), Map.of("watch.repos", repos(repo().put("registry", "index.docker.io")
         .put("repository", "nginx"))));
-    assertThat(hub.watch().repos()).containsExactly(new Settings.WatchedRepoSettings("nginx", "docker.io",
+    assertThat(hub.watch().repos()).containsExactly(new WatchDefinition("nginx", "docker.io",
         "library/nginx", "app", List.of("app"), "release", ""));
     assertThat(load(Map.of(), Map.of("watch.repos", repos(repo().put("namespace", "team-b")))).watch().repos().get(0)
         .namespace()).isEqualTo("team-b");

@@ -23,6 +23,8 @@ class NoticeTest {
     assertThat(Notice.registerFailed("app", "web", "v1").text()).isEqualTo("Error: failed to force redeploy job `web` for tag `v1`");
     assertThat(Notice.unmapped("app", "web", "api").text())
         .isEqualTo("Mapped task name api not found in Nomad job web. Please check deployment configuration.");
+    assertThat(Notice.failed("app", "web", "v1").text()).isEqualTo("Error: Nomad deployment job `web` failed for tag"
+        + " `v1`, nomad server will roll back to last working version if possible");
   }
 
   @Test
@@ -53,5 +55,18 @@ class NoticeTest {
         .getJsonObject("Config").getString("image")).isEqualTo("envoy");
     assertThat(job.getJsonArray("TaskGroups").getJsonObject(1).getJsonArray("Tasks").getJsonObject(0)
         .getJsonObject("Config").getString("image")).isEqualTo("r/app:v2");
+    assertThat(NomadDeployer.images(job, List.of("api", "worker"))).containsExactly("r/app:v2", "r/app:v2");
+  }
+
+  @Test
+  @DisplayName("a digest-pinned image is set without force_pull (a digest cannot move)")
+  void pinnedImage() {
+    JsonObject job = new JsonObject().put("TaskGroups", new JsonArray().add(new JsonObject().put("Tasks",
+        new JsonArray().add(new JsonObject().put("Name", "api").put("Config", new JsonObject().put("image", "old"))))));
+    Deployment d = Deployment.request("id", "app", "web", List.of("api"), "r/app:v2@sha256:" + "a".repeat(64), null,
+        null, "v2", "sha256:" + "a".repeat(64), "release", NOW, "");
+    assertThat(NomadDeployer.setImage(job, d)).isEqualTo(1);
+    assertThat(job.getJsonArray("TaskGroups").getJsonObject(0).getJsonArray("Tasks").getJsonObject(0)
+        .getJsonObject("Config")).isEqualTo(new JsonObject().put("image", d.image()));
   }
 }

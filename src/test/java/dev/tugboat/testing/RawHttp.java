@@ -47,7 +47,11 @@ public final class RawHttp {
     }
   }
 
-  /** A request with a body and its Content-Length. */
+  /**
+   * A request with a body and its Content-Length. An answer is checked against openapi.yaml ({@link ApiDescription}):
+   * malformed requests have documented answers too. ({@link #send} is not checked: its heads may be refused by the
+   * HTTP codec before any route sees them.)
+   */
   public static Response request(int port, String method, String target, String contentType, byte[] body,
                                  int timeoutMillis) {
     StringBuilder head = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port);
@@ -57,7 +61,11 @@ public final class RawHttp {
     if (body != null) {
       head.append("\r\nContent-Length: ").append(body.length);
     }
-    return send(port, head.toString(), body, timeoutMillis);
+    Response response = send(port, head.toString(), body, timeoutMillis);
+    if (response.status() != 0) {
+      ApiDescription.check(method, target, response.status(), response.headers(), response.body());
+    }
+    return response;
   }
 
   private static Response read(InputStream in, long start) throws IOException {

@@ -16,7 +16,7 @@ import java.util.concurrent.Executors;
 /**
  * A loopback TCP proxy that can play "the database is down": {@link #block()} drops every open connection and
  * refuses new ones (accepted, then closed at once) until {@link #unblock()}. Used to put a real database behind
- * an outage without stopping the shared server.
+ * an outage without stopping the shared server. {@link #throttle} makes the upstream slow (a registry far away).
  */
 public final class TcpProxy implements AutoCloseable {
   private final ServerSocket server;
@@ -28,6 +28,7 @@ public final class TcpProxy implements AutoCloseable {
   });
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private volatile boolean blocked;
+  private volatile long bytesPerSecond;
   private volatile boolean closed;
 
   private TcpProxy(String host, int port) throws IOException {
@@ -59,6 +60,12 @@ public final class TcpProxy implements AutoCloseable {
     blocked = false;
   }
 
+  /** Limits every connection's upstream-to-client bytes to {@code bytesPerSecond} (0: no limit). */
+  public TcpProxy throttle(long bytesPerSecond) {
+    this.bytesPerSecond = bytesPerSecond;
+    return this;
+  }
+
   private void accept() {
     while (!closed) {
       Socket client;
@@ -86,19 +93,30 @@ public final class TcpProxy implements AutoCloseable {
     }
     sockets.add(client);
     sockets.add(target);
-    pool.execute(() -> pump(client, target));
-    pool.execute(() -> pump(target, client));
+    pool.execute(() -> pump(client, target, false));
+    pool.execute(() -> pump(target, client, true));
   }
 
-  private void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to, boolean downstream) {
     byte[] buf = new byte[16 * 1024];
+    long next = System.nanoTime(); // when the throttled direction may send again
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       for (int n; (n = in.read(buf)) >= 0; ) { // ends when either side closes
         out.write(buf, 0, n);
         out.flush();
+        long rate = bytesPerSecond;
+        if (downstream && rate > 0) {
+          next = Math.max(next, System.nanoTime()) + n * 1_000_000_000L / rate;
+          long wait = next - System.nanoTime();
+          if (wait > 0) {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+          }
+        }
       }
     } catch (IOException ignored) {
       // a cut connection
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       closeQuietly(from);
       closeQuietly(to);

@@ -98,9 +98,16 @@ public final class TestServer implements AutoCloseable {
     return send(request);
   }
 
+  /** Sends {@code request}; the answer is checked against openapi.yaml ({@link ApiDescription}) before it is returned. */
   public HttpResponse<String> send(HttpRequest.Builder request) {
     try {
-      return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpRequest sent = request.timeout(Duration.ofSeconds(30)).build();
+      HttpResponse<String> response = http.send(sent, HttpResponse.BodyHandlers.ofString());
+      Map<String, String> headers = new LinkedHashMap<>();
+      response.headers().map().forEach((name, values) -> headers.put(name, String.join(", ", values)));
+      String target = sent.uri().getRawPath() + (sent.uri().getRawQuery() == null ? "" : "?" + sent.uri().getRawQuery());
+      ApiDescription.check(sent.method(), target, response.statusCode(), headers, response.body());
+      return response;
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -37,7 +37,7 @@ class OneGibHeap256Test {
           new CopyTarget("a", client, new Repository(a.host(), "huge/app"), "v1", true),
           new CopyTarget("b", client, new Repository(b.host(), "huge/app"), "v1", true));
       new ImageCopy(vertx, new CopySource(client, from, "v1"), targets, progress,
-          new ImageCopy.Options(4, 256L * 1024 * 1024), () -> { }).run().await();
+          new ImageCopy.Options(4, 256L * 1024 * 1024), () -> { }).run(1).await();
 
       assertThat(progress.allDone()).as(progress.toJson().encodePrettily()).isTrue();
       for (Progress.Target t : progress.targets) {

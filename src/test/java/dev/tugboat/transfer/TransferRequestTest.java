@@ -92,10 +92,46 @@ class TransferRequestTest {
         .isEqualTo("source.auth.url");
     assertThat(field(() -> TransferRequest.parse(job(null, new JsonObject().put("basicauth", "u:p")))))
         .isEqualTo("targets[0].auth.basicauth");
-    assertThat(field(() -> TransferRequest.parse(job(null, null).put("retries_left", 0)))).isEqualTo("retries_left");
+    assertThat(field(() -> TransferRequest.parse(job(null, null).put("retries_left", 2.5)))).isEqualTo("retries_left");
+    assertThat(field(() -> TransferRequest.parse(job(null, null).put("retries_left", 4294967297L))))
+        .isEqualTo("retries_left");
+    assertThat(TransferRequest.parse(job(null, null).put("retries_left", 0)).attempts()).as("0 = one attempt").isEqualTo(1);
+    assertThat(TransferRequest.parse(job(null, null).put("retries_left", 3.0)).attempts()).isEqualTo(3);
+    assertThat(TransferRequest.parse(job(null, null)).attempts()).as("transfer.retries").isNull();
     JsonObject badBool = job(null, null);
     badBool.getJsonArray("targets").getJsonObject(0).put("verify_tls", "maybe");
     assertThat(field(() -> TransferRequest.parse(badBool))).isEqualTo("targets[0].verify_tls");
+  }
+
+  @Test
+  void headerValuesAreTextWithoutLineBreaks() {
+    JsonObject auth = new JsonObject().put("url", "https://auth.example.com/token");
+    for (String bad : new String[] {"a\r\nX-Injected: 1", "a\nb", "a\u0000b", "a\u0007b", "snow \u2603"}) {
+      JsonObject withHeader = auth.copy().put("header", new JsonObject().put("X-Api-Key", bad));
+      assertThat(field(() -> TransferRequest.parse(job(null, withHeader)))).isEqualTo("targets[0].auth.header.X-Api-Key");
+      assertThat(field(() -> TransferRequest.parse(job(null, auth.copy().put("token", bad)))))
+          .isEqualTo("targets[0].auth.token");
+    }
+    assertThat(field(() -> TransferRequest.parse(job(auth.copy().put("header", new JsonObject().put("Bad Name", "v")),
+        null)))).isEqualTo("source.auth.header");
+    assertThat(TransferRequest.parse(job(null, auth.copy().put("header", new JsonObject().put("X-Api-Key", "caf\u00e9\tx"))))
+        .targets().get(0).auth().header().getString("X-Api-Key")).isEqualTo("caf\u00e9\tx");
+  }
+
+  @Test
+  void refusalsNeverRepeatTheUrl() {
+    for (String url : new String[] {"http://user:PW-1@127.0.0.1:7150 x", "ftp://user:PW-2@127.0.0.1:7150",
+        "http://user:PW-3@127.0.0.1:7150/v2", "http://user:PW-4@bad_host:5000/v2", "http://h:1/v3?PW-5",
+        "http://127.0.0.1:7150/v2#PW-6"}) {
+      ApiError e = catchThrowableOfType(ApiError.class, () -> Endpoint.parse("source.endpoint", url));
+      assertThat(e).as(url).isNotNull();
+      assertThat(e.getMessage()).startsWith("source.endpoint").doesNotContain("PW");
+      JsonObject auth = new JsonObject().put("url", url.replace("/v2", "/token"));
+      ApiError t = catchThrowableOfType(ApiError.class, () -> TransferRequest.parse(job(null, auth)));
+      if (t != null) {
+        assertThat(t.getMessage()).doesNotContain("PW");
+      }
+    }
   }
 
   static String field(Runnable parse) {

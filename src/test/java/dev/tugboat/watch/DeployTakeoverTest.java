@@ -99,7 +99,7 @@ class DeployTakeoverTest {
     sets.put("deploy.nomad.namespace", "team-a");
     try (TestServer server = TestServer.start(vendor, sets)) {
       fixture.push(repo, "v1.0.0");
-      fixture.nomad.putJob("team-b", job, List.of("app"), new JsonObject());
+      fixture.putJob("team-b", fixture.registry.host(), repo, "v1.0.0");
       JsonObject body = new JsonObject().put("registry", fixture.registry.host()).put("repository", repo)
           .put("job", job).put("tasks", new io.vertx.core.json.JsonArray().add("app")).put("namespace", "team-b");
       assertThat(server.send("POST", "/api/v1/watches", body.encode(), null).statusCode()).isEqualTo(201);
@@ -124,9 +124,9 @@ class DeployTakeoverTest {
     sets.put("deploy.nomad.region", "eu-west");
     try (TestServer server = TestServer.start(vendor, sets)) {
       fixture.push(repo, "v1.0.0");
-      fixture.watch(server, repo, null);
-      // the fixture's job lives in "default": put it where the node looks instead
-      fixture.nomad.putJob("team-a", job, List.of("app", "sidecar"), new JsonObject().put("owner", "team-a"));
+      // the job lives where the node looks: in team-a
+      fixture.putJob("team-a", fixture.registry.host(), repo, "v1.0.0");
+      fixture.addWatch(server, fixture.registry.host(), repo, null, "app");
       WatchFixture.awaitBaseline(server, repo, "v1.0.0");
       fixture.push(repo, "v1.1.0");
       JsonObject done = awaitDeployment(server, repo, 1, "SUCCESSFUL");
@@ -134,7 +134,7 @@ class DeployTakeoverTest {
       JsonObject registered = fixture.nomad.registrations(job).get(0).getJsonObject("Job");
       assertThat(registered.getString("Namespace")).isEqualTo("team-a");
       assertThat(WatchFixture.appTask(registered).getJsonObject("Config").getString("image"))
-          .isEqualTo(fixture.image(repo, "v1.1.0"));
+          .isEqualTo(fixture.image(repo, "v1.1.0", done.getJsonObject("to").getString("digest")));
       List<String> calls = fixture.nomad.requests().stream().filter(r -> r.contains(job) || r.contains("/v1/evaluation/")
           || r.contains("/v1/deployment/")).filter(r -> r.contains("namespace=team-a")).toList();
       assertThat(calls).anyMatch(r -> r.startsWith("GET /v1/job/" + job))

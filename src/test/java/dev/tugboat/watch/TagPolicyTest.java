@@ -73,6 +73,32 @@ class TagPolicyTest {
   }
 
   @Test
+  @DisplayName("issue 10 item 7: RE2 refuses what it cannot match in linear time (backreferences, lookaround), with a clear message")
+  void re2Refusals() {
+    assertThatThrownBy(() -> TagPolicy.parse("numeric:^((a+)\\2?)+$")).hasMessageContaining("invalid regular expression")
+        .hasMessageContaining("\\2").hasMessageContaining("RE2").hasMessageContaining("no backreferences");
+    assertThatThrownBy(() -> TagPolicy.parse("alphabetical:^v(?=1)")).hasMessageContaining("RE2");
+  }
+
+  @Test
+  @DisplayName("issue 10 item 7: a pattern that backtracks exponentially in java.util.regex ((a+)+$ on aaa…a-) answers at once with RE2")
+  void nestedQuantifiersAnswer() {
+    TagPolicy policy = TagPolicy.parse("numeric:^(a+)+$");
+    List<String> hostile = List.of("a".repeat(40) + "-", "a".repeat(100) + "-", "aaa");
+    // java.util.regex needs about 2^40 steps for the first tag (hours); a hang guard, not a speed assertion
+    assertThat(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+        () -> policy.newest(hostile))).hasValue("aaa");
+  }
+
+  @Test
+  @DisplayName("a check processes at most watch.maxTags tags, and only tags of the distribution grammar")
+  void boundedTags() {
+    assertThat(Tags.bounded(List.of("v1.0.0", "x".repeat(129), "-bad", "ok_1"), 4)).containsExactly("v1.0.0", "ok_1");
+    assertThatThrownBy(() -> Tags.bounded(List.of("a", "b", "c"), 2)).isInstanceOf(Tags.TooMany.class)
+        .hasMessageContaining("3 tags, more than watch.maxTags (2)");
+  }
+
+  @Test
   @DisplayName("SHA-like tags (a 40-hex run anywhere) are hidden from lists, the rest sorted")
   void visibleTags() {
     assertThat(Tags.visible(List.of("v1.0.0", SHA, "ci-" + SHA + "-x", "latest", "abc123"))).containsExactly("abc123",

@@ -69,14 +69,15 @@ class WatchClusterTest {
          RegistryFixture notifying = RegistryFixture.builder()
              .notifications(server.uri("/dockerRegistry/event").toString(), Map.of()).start()) {
       TestImages.pushSmallImage(notifying, repo, List.of("v1.0.0"), 7001);
-      fixture.watch(server, notifying.host(), repo, null); // a new watch is checked at once: the baseline
+      fixture.watch(server, notifying.host(), repo, null, "app", "v1.0.0"); // checked at once: Nomad runs v1.0.0
       WatchFixture.awaitBaseline(server, repo, "v1.0.0");
       long started = System.nanoTime();
       TestImages.pushSmallImage(notifying, repo, List.of("v1.0.1"), 7002);
       JsonObject d = awaitDeployment(server, repo, 1, "SUCCESSFUL");
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
       assertThat(d.getJsonObject("to").getString("tag")).isEqualTo("v1.0.1");
-      assertThat(d.getString("image")).isEqualTo(notifying.host() + "/" + repo + ":v1.0.1");
+      assertThat(d.getString("image")).isEqualTo(notifying.host() + "/" + repo + ":v1.0.1@" + d.getJsonObject("to")
+          .getString("digest"));
     }
   }
 }

@@ -46,7 +46,7 @@ class WatchDeployTest {
   }
 
   @Test
-  @DisplayName("a new release tag is deployed: job image set (force_pull), other Meta kept, deployment followed to successful, notified")
+  @DisplayName("a new release tag is deployed: job image pinned by digest, other Meta kept, deployment followed to successful, notified; running read back")
   void newReleaseDeployed() {
     String repo = "team/release-" + vendor.name().toLowerCase();
     fixture.watchFrom(server, repo, null, "v1.2.3", "v1.2.3", "latest");
@@ -63,8 +63,9 @@ class WatchDeployTest {
     assertThat(d.getString("finished_at")).isNotNull();
 
     JsonObject job = fixture.nomad.job(WatchFixture.job(repo));
-    assertThat(appTask(job).getJsonObject("Config").getString("image")).isEqualTo(fixture.image(repo, "v1.10.0"));
-    assertThat(appTask(job).getJsonObject("Config").getBoolean("force_pull")).isTrue();
+    assertThat(appTask(job).getJsonObject("Config").getString("image")).isEqualTo(fixture.image(repo, "v1.10.0", digest));
+    assertThat(appTask(job).getJsonObject("Config").getBoolean("force_pull")).as("a digest cannot move").isNull();
+    assertThat(d.getString("image")).isEqualTo(fixture.image(repo, "v1.10.0", digest));
     assertThat(appTask(job).getJsonObject("Config").getJsonArray("ports")).containsExactly("http");
     assertThat(job.getJsonArray("TaskGroups").getJsonObject(0).getJsonArray("Tasks").getJsonObject(1)
         .getJsonObject("Config").getString("image")).as("unmapped task untouched").isEqualTo("busybox:1");
@@ -77,6 +78,12 @@ class WatchDeployTest {
     JsonObject state = watchState(server, repo).getJsonObject("deployed");
     assertThat(state.getString("tag")).isEqualTo("v1.10.0");
     assertThat(state.getString("digest")).isEqualTo(digest);
+    // read from Nomad after the deployment: the running allocation's image, pinned
+    JsonObject running = await().atMost(Duration.ofSeconds(10)).until(() -> watchState(server, repo).getJsonObject("running"),
+        r -> r != null && "v1.10.0".equals(r.getString("tag")));
+    assertThat(running.getString("digest")).isEqualTo(digest);
+    assertThat(running.getString("source")).isEqualTo("allocation");
+    assertThat(watchState(server, repo).getBoolean("drift")).isFalse();
     await().atMost(Duration.ofSeconds(5)).until(() -> fixture.notices("deploy_succeeded", repo).size() == 1);
     assertThat(fixture.notices("deploy_started", repo).get(0).getString("text"))
         .isEqualTo("Update: deploying job `" + WatchFixture.job(repo) + "` to tag `v1.10.0`");
@@ -166,8 +173,14 @@ class WatchDeployTest {
     JsonObject failed = deployments(server, repo).get(1);
     assertThat(failed.getString("state")).isEqualTo("FAILED");
     assertThat(failed.getString("message")).contains("failed").contains("unhealthy");
+    // issue 13 item 5: registrywatcher's exact text (people filter Slack on it)
+    String text = "Error: Nomad deployment job `" + WatchFixture.job(repo) + "` failed for tag `v2.0.1`, nomad server"
+        + " will roll back to last working version if possible";
     assertThat(fixture.notices("deploy_failed", repo)).singleElement().satisfies(n -> assertThat(n.getString("text"))
-        .startsWith("Error: Nomad deployment job `" + WatchFixture.job(repo) + "` failed for tag `v2.0.1`"));
+        .isEqualTo(text));
+    assertThat(fixture.hooks.bodies("/slack")).anySatisfy(slack -> assertThat(slack.getJsonArray("attachments")
+        .getJsonObject(0).getString("text")).isEqualTo(text));
+    assertThat(watchState(server, repo).getBoolean("drift")).as("the failed image never ran: no drift").isFalse();
     assertThat(watchState(server, repo).getInteger("failures")).isZero();
   }
 
@@ -183,7 +196,7 @@ class WatchDeployTest {
     JsonObject job = fixture.nomad.job(WatchFixture.job(repo));
     assertThat(job.getJsonObject("Meta").getString("edited-by")).as("the other change is kept").isEqualTo("someone-else");
     assertThat(job.getJsonObject("Meta").getString("owner")).isEqualTo("team-a");
-    assertThat(appTask(job).getJsonObject("Config").getString("image")).isEqualTo(fixture.image(repo, "v1.1.0"));
+    assertThat(appTask(job).getJsonObject("Config").getString("image")).startsWith(fixture.image(repo, "v1.1.0") + "@sha256:");
   }
 
   @Test
@@ -212,18 +225,19 @@ class WatchDeployTest {
   }
 
   @Test
-  @DisplayName("a mapped task missing from the Nomad job fails the deployment with registrywatcher's notice; the job is untouched")
+  @DisplayName("a mapped task missing from the Nomad job: only registrywatcher's error is posted, no 'deploying' first; the job is untouched")
   void unmappedTask() {
     String repo = "team/unmapped-" + vendor.name().toLowerCase();
     fixture.push(repo, "v1.0.0");
-    fixture.watch(server, fixture.registry.host(), repo, null, "api");
-    WatchFixture.awaitBaseline(server, repo, "v1.0.0");
-    fixture.push(repo, "v1.0.1");
-    JsonObject d = awaitDeployment(server, repo, 1, "FAILED");
+    fixture.watch(server, fixture.registry.host(), repo, null, "api", "v1.0.0");
+    JsonObject d = awaitDeployment(server, repo, 1, "FAILED"); // nothing of the watch runs: the first check deploys
     assertThat(d.getString("message")).contains("no task named [api]");
     await().atMost(Duration.ofSeconds(5)).until(() -> !fixture.notices("unmapped_task", repo).isEmpty());
     assertThat(fixture.notices("unmapped_task", repo).get(0).getString("text")).isEqualTo("Mapped task name api not found"
         + " in Nomad job " + WatchFixture.job(repo) + ". Please check deployment configuration.");
     assertThat(fixture.nomad.registrations(WatchFixture.job(repo))).isEmpty();
+    // issue 13 item 7: the mapping is checked before the deployment is announced
+    assertThat(fixture.notices("deploy_started", repo)).isEmpty();
+    assertThat(watchState(server, repo).getJsonObject("running").getString("note")).contains("no task named [api]");
   }
 }

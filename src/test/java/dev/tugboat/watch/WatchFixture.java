@@ -51,18 +51,22 @@ final class WatchFixture implements AutoCloseable {
     return TestImages.pushSmallImage(registry, repository, List.of(tags), SEED.incrementAndGet()).digest();
   }
 
-  /** A Nomad job with the task {@code app} (and a sidecar), then a watch of {@code repository} deploying to it. */
-  void watch(TestServer server, String repository, String policy) {
-    watch(server, registry.host(), repository, policy);
-  }
-
-  void watch(TestServer server, String registryHost, String repository, String policy) {
-    watch(server, registryHost, repository, policy, "app");
+  /**
+   * A Nomad job with the task {@code app} running {@code repository:runningTag} (plain, as registrywatcher deployed
+   * it; {@code busybox:1} when null) and a sidecar, then a watch of {@code repository} deploying to it.
+   */
+  void watch(TestServer server, String repository, String policy, String runningTag) {
+    watch(server, registry.host(), repository, policy, "app", runningTag);
   }
 
   /** As above, mapping the watch to Nomad task {@code task} (the job has {@code app} and {@code sidecar}). */
-  void watch(TestServer server, String registryHost, String repository, String policy, String task) {
-    nomad.putJob(job(repository), List.of("app", "sidecar"), new JsonObject().put("owner", "team-a").put("restart", "foo"));
+  void watch(TestServer server, String registryHost, String repository, String policy, String task, String runningTag) {
+    putJob("default", registryHost, repository, runningTag);
+    addWatch(server, registryHost, repository, policy, task);
+  }
+
+  /** Only the watch (POST /api/v1/watches), for a job the test puts into Nomad itself. */
+  void addWatch(TestServer server, String registryHost, String repository, String policy, String task) {
     JsonObject body = new JsonObject().put("registry", registryHost).put("repository", repository)
         .put("job", job(repository)).put("tasks", new JsonArray().add(task));
     if (policy != null) {
@@ -72,10 +76,21 @@ final class WatchFixture implements AutoCloseable {
     assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
   }
 
-  /** Pushes {@code tags} (one image), watches the repository and waits until {@code baseline} is its deployed state. */
+  /** The job of {@code repository} in {@code namespace}: {@code app} runs {@code runningTag} (null: busybox:1), a sidecar. */
+  void putJob(String namespace, String registryHost, String repository, String runningTag) {
+    Map<String, String> tasks = new LinkedHashMap<>();
+    tasks.put("app", runningTag == null ? "busybox:1" : registryHost + "/" + repository + ":" + runningTag);
+    tasks.put("sidecar", "busybox:1");
+    nomad.putJob(namespace, job(repository), tasks, new JsonObject().put("owner", "team-a").put("restart", "foo"));
+  }
+
+  /**
+   * Pushes {@code tags} (one image), watches the repository with its job running {@code baseline}, and waits until
+   * the first check took {@code baseline} (what Nomad runs) as the deployed state.
+   */
   void watchFrom(TestServer server, String repository, String policy, String baseline, String... tags) {
     push(repository, tags);
-    watch(server, repository, policy);
+    watch(server, repository, policy, baseline);
     awaitBaseline(server, repository, baseline);
   }
 
@@ -88,6 +103,11 @@ final class WatchFixture implements AutoCloseable {
     JsonArray all = new JsonArray(server.get("/api/v1/watches").body());
     return all.stream().map(JsonObject.class::cast).filter(w -> w.getString("name").equals(name)).findFirst()
         .orElseThrow();
+  }
+
+  static List<String> watchNames(TestServer server) {
+    return new JsonArray(server.get("/api/v1/watches").body()).stream().map(w -> ((JsonObject) w).getString("name"))
+        .toList();
   }
 
   static long checks(TestServer server, String name) {
@@ -129,6 +149,11 @@ final class WatchFixture implements AutoCloseable {
 
   String image(String repository, String tag) {
     return registry.host() + "/" + repository + ":" + tag;
+  }
+
+  /** The image as deployed by default: pinned by digest. */
+  String image(String repository, String tag, String digest) {
+    return image(repository, tag) + "@" + digest;
   }
 
   static JsonObject appTask(JsonObject job) {
