@@ -123,7 +123,7 @@ public final class FakeNomad implements AutoCloseable {
           .filter(t -> task.equals(t.getString("Name"))).forEach(t -> t.getJsonObject("Config").put("image", image));
       changed.put("Version", changed.getLong("Version") + 1);
       store(changed);
-      evaluate(changed, "successful");
+      evaluate(changed, "successful", null);
     });
   }
 
@@ -260,23 +260,23 @@ public final class FakeNomad implements AutoCloseable {
     store(stored);
     String outcome = outcomes.getOrDefault(id, "successful");
     outcomes.remove(id);
-    JsonObject eval = evaluate(stored, outcome);
+    JsonObject eval = evaluate(stored, outcome, descriptions.remove(id));
     request.response().putHeader("X-Nomad-Index", String.valueOf(index)).putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("EvalID", eval.getString("ID")).put("EvalCreateIndex", eval.getLong("ModifyIndex"))
             .put("JobModifyIndex", stored.getLong("JobModifyIndex")).put("Warnings", "").encode());
   }
 
   /** The evaluation of a new job version (pending, completed after a moment), whose deployment ends {@code outcome}. */
-  private JsonObject evaluate(JsonObject job, String outcome) {
+  private JsonObject evaluate(JsonObject job, String outcome, String description) {
     JsonObject eval = new JsonObject().put("ID", UUID.randomUUID().toString()).put("JobID", job.getString("ID"))
         .put("Namespace", job.getString("Namespace", "default")).put("Status", "pending")
         .put("TriggeredBy", "job-register").put("ModifyIndex", ++index).put("CreateIndex", index);
     evals.put(eval.getString("ID"), eval);
-    vertx.setTimer(evalDelayMs, t -> completeEval(eval.getString("ID"), job, outcome));
+    vertx.setTimer(evalDelayMs, t -> completeEval(eval.getString("ID"), job, outcome, description));
     return eval;
   }
 
-  private void completeEval(String evalId, JsonObject job, String outcome) {
+  private void completeEval(String evalId, JsonObject job, String outcome, String description) {
     JsonObject deployment = new JsonObject().put("ID", UUID.randomUUID().toString()).put("JobID", job.getString("ID"))
         .put("Namespace", job.getString("Namespace", "default"))
         .put("JobVersion", job.getLong("Version")).put("JobSpecModifyIndex", job.getLong("JobModifyIndex"))
