@@ -10,14 +10,18 @@ import java.time.Instant;
 final class NodeRoutes {
   private final Services services;
   private final Instant startedAt;
-  private final String version;
-  private final String vertxVersion;
+  private volatile String version = "unknown";
+  private volatile String vertxVersion = "unknown";
 
   NodeRoutes(Services services, Instant startedAt) {
     this.services = services;
     this.startedAt = startedAt;
-    this.version = UiAssets.properties("tugboat-version.properties").getProperty("version", "unknown");
-    this.vertxVersion = UiAssets.text("META-INF/vertx/vertx-version.txt", "unknown").trim();
+  }
+
+  /** Reads the build's versions from the classpath (blocking: once per node, off the event loop). */
+  void load() {
+    version = UiAssets.properties("tugboat-version.properties").getProperty("version", "unknown");
+    vertxVersion = UiAssets.text("META-INF/vertx/vertx-version.txt", "unknown").trim();
   }
 
   void mount(Router router) {

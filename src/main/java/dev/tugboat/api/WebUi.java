@@ -26,12 +26,13 @@ public final class WebUi implements Capability {
   private final Services services;
   private final Instant startedAt;
   private volatile UiAssets assets;
-  private volatile NodeRoutes node;
+  private final NodeRoutes node;
 
   public WebUi(Vertx vertx, Services services) {
     this.vertx = vertx;
     this.services = services;
     this.startedAt = services.clock().instant();
+    this.node = new NodeRoutes(services, startedAt);
   }
 
   @Override
@@ -44,7 +45,7 @@ public final class WebUi implements Capability {
   public Future<Void> deploy() {
     return vertx.executeBlocking(() -> {
       assets = UiAssets.load(ASSETS);
-      node = new NodeRoutes(services, startedAt);
+      node.load();
       return null;
     });
   }
@@ -53,14 +54,14 @@ public final class WebUi implements Capability {
   public void mount(Router router) {
     router.get(BASE).handler(ctx -> serve(ctx, assets.asset("index.html"), "no-cache"));
     router.getWithRegex("/ui").handler(ctx -> ctx.redirect(BASE));
-    router.get(ASSETS + ":version/*").handler(this::asset);
+    router.getWithRegex(ASSETS + "(?<version>[^/]+)/(?<file>.+)").handler(this::asset);
     new EventStream(vertx, services.clock()).mount(router);
     node.mount(router);
   }
 
   /** An old page after an upgrade may ask for another version: it gets today's file, revalidated every time. */
   private void asset(RoutingContext ctx) {
-    String path = ctx.request().path().substring(ASSETS.length() + ctx.pathParam("version").length() + 1);
+    String path = ctx.pathParam("file");
     UiAssets.Asset asset = assets.asset(path);
     if (asset == null || path.equals("index.html")) {
       ctx.fail(ApiError.notFound("no UI file " + path));
