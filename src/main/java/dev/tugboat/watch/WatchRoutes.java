@@ -205,7 +205,8 @@ public final class WatchRoutes {
       }
       // turned on as POST /tags/{repo} would (notified), then the pin cleared and the newest release deployed
       Future<Void> autoOn = repo.autoDeploy() ? Future.succeededFuture() : watches.setAutoDeploy(repo, true, false);
-      return autoOn.compose(v -> store.setPinnedTag(name, "")).onSuccess(v -> watches.changed(name)).compose(v -> watches.liveTags(repo))
+      return autoOn.compose(v -> store.setPinnedTag(name, "")).onSuccess(v -> watches.changed(name))
+          .compose(v -> watches.liveTags(repo))
           .transform(tags -> {
             if (tags.failed()) {
               message(ctx, 400, "Error: Failed to update pinned tag, " + tags.cause().getMessage());

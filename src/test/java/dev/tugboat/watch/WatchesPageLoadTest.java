@@ -32,7 +32,7 @@ class WatchesPageLoadTest {
   static void start() {
     fixture = new WatchFixture();
     fixture.push("team/load", "v1.0.0", "v1.1.0", "latest");
-    fixture.nomad.putJob("load", List.of("app"), new JsonObject());
+    fixture.nomad.putJob("default", "load", Map.of("app", fixture.image("team/load", "v1.1.0")), new JsonObject());
     JsonArray repos = new JsonArray();
     for (int i = 0; i < WATCHES; i++) {
       repos.add(new JsonObject().put("name", String.format("load-%03d", i)).put("registry", fixture.registry.host())

@@ -38,6 +38,8 @@ import org.openqa.selenium.support.ui.Select;
 class WatchesPageTest {
   static final String TOKEN = "ui-write-token";
   static final String HOSTILE = "<img src=x onerror=alert(1)>";
+  /** The same markup as a Nomad job name, which may not hold whitespace (the watch definition refuses it). */
+  static final String HOSTILE_JOB = "<img/src=x/onerror=alert(1)>";
   static final String TOGGLE = "team/ui-toggle";
   static final String DEPLOY = "team/ui-deploy";
   static final String EVIL = "team/ui-hostile";
@@ -54,9 +56,10 @@ class WatchesPageTest {
     fixture.push(DEPLOY, "v1.1.0");
     String evilDigest = fixture.push(EVIL, "v1.0.0");
     plantTag(EVIL, HOSTILE, evilDigest); // a registry listing a tag no client could push
-    fixture.nomad.putJob(WatchFixture.job(TOGGLE), List.of("app"), new JsonObject());
-    fixture.nomad.putJob(WatchFixture.job(DEPLOY), List.of("app"), new JsonObject());
-    fixture.nomad.putJob(HOSTILE, List.of("app"), new JsonObject());
+    // Nomad runs what the registry's newest tag is: the first checks take it as deployed, nothing is deployed
+    fixture.nomad.putJob("default", WatchFixture.job(TOGGLE), Map.of("app", fixture.image(TOGGLE, "v1.0.0")), new JsonObject());
+    fixture.nomad.putJob("default", WatchFixture.job(DEPLOY), Map.of("app", fixture.image(DEPLOY, "v1.1.0")), new JsonObject());
+    fixture.nomad.putJob("default", HOSTILE_JOB, Map.of("app", fixture.image(EVIL, "v1.0.0")), new JsonObject());
     tokens = Files.createTempFile("tugboat-ui-tokens", ".yaml");
     Files.writeString(tokens, "tokens:\n  - name: ui\n    token: " + TOKEN + "\n");
     Map<String, String> settings = fixture.settings("1s");
@@ -67,7 +70,7 @@ class WatchesPageTest {
     settings.put("watch.repos", new JsonArray()
         .add(watch(TOGGLE, WatchFixture.job(TOGGLE)))
         .add(watch(DEPLOY, WatchFixture.job(DEPLOY)))
-        .add(watch(EVIL, HOSTILE)).encode());
+        .add(watch(EVIL, HOSTILE_JOB)).encode());
     server = TestServer.start(Vendor.POSTGRESQL, settings);
     awaitBaseline(server, TOGGLE, "v1.0.0");
     awaitBaseline(server, DEPLOY, "v1.1.0");
@@ -254,17 +257,17 @@ class WatchesPageTest {
   }
 
   @Test
-  @DisplayName("hostile names: a tag, a job name and a deployment message holding <img src=x onerror=alert(1)> render as text")
+  @DisplayName("hostile names: a tag and a deployment message holding <img src=x onerror=alert(1)>, a job named <img/src=x/onerror=alert(1)>, render as text")
   void hostileNamesAreText() {
-    fixture.nomad.nextOutcome(HOSTILE, "successful", HOSTILE);
+    fixture.nomad.nextOutcome(HOSTILE_JOB, "successful", HOSTILE);
     fixture.push(EVIL, "v1.0.1");
     JsonObject d = awaitDeployment(server, EVIL, 1, "SUCCESSFUL");
     assertThat(d.getString("message")).contains(HOSTILE);
-    assertThat(d.getString("job")).isEqualTo(HOSTILE);
+    assertThat(d.getString("job")).isEqualTo(HOSTILE_JOB);
     assertThat(watchState(server, EVIL).getJsonArray("tags").getList()).contains(HOSTILE);
 
     browser.waiting(Browser.PATIENCE).until(x -> lastState(EVIL).equals("successful"));
-    assertThat(card(EVIL).findElement(By.cssSelector(".job")).getText()).isEqualTo(HOSTILE);
+    assertThat(card(EVIL).findElement(By.cssSelector(".job")).getText()).isEqualTo(HOSTILE_JOB);
     assertThat(card(EVIL).findElements(By.cssSelector("select option"))).extracting(WebElement::getText).contains(HOSTILE);
     browser.click(in(EVIL, "details.history summary"));
     browser.waiting(Browser.PATIENCE).until(x -> card(EVIL).findElement(By.cssSelector("li.deployment .message")).getText()
@@ -292,7 +295,8 @@ class WatchesPageTest {
     enterToken(TOKEN);
     browser.waiting(Browser.PATIENCE).until(ExpectedConditions.textToBePresentInElementLocated(
         By.cssSelector("form.add-watch p.result"), "ui-added is watched"));
-    assertThat(card("ui-added").findElement(By.cssSelector("h3")).getText()).isEqualTo("ui-added");
+    browser.waiting(Browser.PATIENCE).until(x -> card("ui-added").findElement(By.cssSelector("h3")).getText()
+        .equals("ui-added"));
     assertThat(server.get("/api/v1/watches/ui-added").statusCode()).isEqualTo(200);
 
     browser.click(in("ui-added", "button.remove"));
