@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a Debian 12 machine (run as root) for `mvn test`: installs the real services the tests use
-# (docker-registry = CNCF distribution 2.8, skopeo, wrk, MariaDB if absent), starts PostgreSQL on
+# (docker-registry = CNCF distribution 2.8, skopeo, wrk, chromium + chromium-driver for the web UI's browser tests,
+# MariaDB if absent), starts PostgreSQL on
 # 127.0.0.1:5432 and MariaDB on 127.0.0.1:3306, and makes sure database `test` exists on both.
 # Idempotent: on a prepared machine it only checks and prints one line per step.
 set -euo pipefail
@@ -32,6 +33,14 @@ if ((${#missing[@]})); then
   apt_install docker-registry skopeo wrk
 else
   step "docker-registry, skopeo, wrk present"
+fi
+
+# 1b. Debian's Chromium and its driver: the web UI's Selenium tests drive them headless (no browser download)
+if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
+  step "chromium, chromedriver present"
+else
+  step "installing chromium chromium-driver"
+  apt_install --no-install-recommends chromium chromium-driver
 fi
 
 # 2. the package's own registry instance (port 5000) must not run: the tests start their own registries.

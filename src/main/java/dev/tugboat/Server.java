@@ -5,6 +5,7 @@ import dev.tugboat.api.Capability;
 import dev.tugboat.api.HttpApiVerticle;
 import dev.tugboat.api.Services;
 import dev.tugboat.api.TokenAuth;
+import dev.tugboat.api.WebUi;
 import dev.tugboat.config.Settings;
 import dev.tugboat.db.Database;
 import dev.tugboat.db.DbUrl;
@@ -116,7 +117,8 @@ public final class Server {
         new AllowListModule(services),
         new InventoryModule(vertx, services),
         new TransferModule(vertx, services),
-        new WatchModule(vertx, services));
+        new WatchModule(vertx, services),
+        new WebUi(vertx, services));
   }
 
   private Future<Void> deploy() {

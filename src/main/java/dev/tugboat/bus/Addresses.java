@@ -21,5 +21,10 @@ public final class Addresses {
   /** "Deployments are queued": wakes the deployers (publish; body ignored). */
   public static final String DEPLOY_WAKE = "tugboat.deploy.wake";
 
+  /** "Watch {@code {name}} changed" (added, removed, toggled, pinned, or a check saw something new) (publish). */
+  public static final String WATCH_CHANGED = "tugboat.watch.changed";
+  /** "Deployment {@code {id, repo, state}} changed state": queued, started, finished (publish). */
+  public static final String DEPLOYMENT_CHANGED = "tugboat.deploy.changed";
+
   private Addresses() {}
 }

@@ -1,6 +1,7 @@
 package dev.tugboat.deploy;
 
 import dev.tugboat.bus.Addresses;
+import dev.tugboat.bus.Changes;
 import dev.tugboat.bus.WakeUps;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -86,6 +87,7 @@ public final class DeployVerticle extends VerticleBase {
   private Future<Void> execute(Deployment claimed, AtomicBoolean owned) {
     boolean first = claimed.state() == Deployment.State.PENDING;
     return store.start(claimed, owner).compose(d -> {
+      Changes.deployment(vertx.eventBus(), d.id(), d.repo(), d.state().name());
       LOG.info("deployment {}: {} to Nomad job {} ({}{})", d.id(), d.image(), d.job(), d.reason(),
           first ? "" : ", taken over");
       Deployer.Tracker tracker = tracker(d, owned, first);
@@ -103,6 +105,7 @@ public final class DeployVerticle extends VerticleBase {
     LOG.info("deployment {}: {} ({})", d.id(), result.state(), result.message());
     return listener.finished(d, result.state())
         .compose(v -> store.finish(d.id(), owner, result.state(), result.message()))
+        .onSuccess(v -> Changes.deployment(vertx.eventBus(), d.id(), d.repo(), result.state().name()))
         .compose(v -> result.notice() == null ? Future.succeededFuture() : notifier.send(result.notice()));
   }
 

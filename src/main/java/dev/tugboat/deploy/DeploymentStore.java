@@ -117,6 +117,14 @@ public final class DeploymentStore {
         .execute(repo == null ? Tuple.tuple() : Tuple.of(repo)).map(this::mapAll);
   }
 
+  /** The newest {@code perRepo} deployments of every repository, newest first within each (one query). */
+  public Future<List<Deployment>> recent(int perRepo) {
+    return db.pool().preparedQuery(vendor.sql("SELECT " + COLUMNS + " FROM (SELECT " + COLUMNS + ", ROW_NUMBER() OVER"
+            + " (PARTITION BY repo ORDER BY created_at DESC, id) AS newest FROM deployments) d WHERE newest <= ?"
+            + " ORDER BY repo, created_at DESC, id"))
+        .execute(Tuple.of(perRepo)).map(this::mapAll);
+  }
+
   private static String truncate(String message) {
     return message != null && message.length() > 2000 ? message.substring(0, 2000) : message;
   }

@@ -56,6 +56,7 @@ public final class InventoryModule implements Capability {
     new WebhookRoutes(inbox, targets, services.settings().auth().webhookToken(), services.metrics(), services.clock())
         .mount(router);
     new InventoryRoutes(store, ingestion, targets).mount(router);
+    new ImageDetailRoutes(store, new ImageDetails(services.db())).mount(router);
   }
 
   /** The re-scan ({@code tugboat updater}) over every configured registry's catalog and every known repository. */

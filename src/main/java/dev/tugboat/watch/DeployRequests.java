@@ -1,6 +1,7 @@
 package dev.tugboat.watch;
 
 import dev.tugboat.bus.Addresses;
+import dev.tugboat.bus.Changes;
 import dev.tugboat.deploy.Deployment;
 import dev.tugboat.deploy.DeploymentStore;
 import io.vertx.core.Future;
@@ -36,6 +37,7 @@ public final class DeployRequests {
         repo.namespace());
     return deployments.create(d).map(v -> {
       bus.publish(Addresses.DEPLOY_WAKE, null);
+      Changes.deployment(bus, d.id(), d.repo(), d.state().name());
       return d;
     });
   }

@@ -73,5 +73,6 @@ public final class WatchModule implements Capability {
   public void mount(Router router) {
     Watches watches = new Watches(store, requests, services.registry(), observer, notifier, vertx.eventBus());
     new WatchRoutes(watches, deployments, services.tokens()).mount(router);
+    new WatchBoardRoutes(store, deployments).mount(router);
   }
 }

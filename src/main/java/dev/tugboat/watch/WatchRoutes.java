@@ -185,6 +185,7 @@ public final class WatchRoutes {
           message(ctx, 400, "Error: Failed to update pinned tag, " + set.cause().getMessage());
           return Future.succeededFuture();
         }
+        watches.changed(repo.name());
         return deployNow(ctx, repo, pin, tags);
       });
     });
@@ -204,7 +205,8 @@ public final class WatchRoutes {
       }
       // turned on as POST /tags/{repo} would (notified), then the pin cleared and the newest release deployed
       Future<Void> autoOn = repo.autoDeploy() ? Future.succeededFuture() : watches.setAutoDeploy(repo, true, false);
-      return autoOn.compose(v -> store.setPinnedTag(name, "")).compose(v -> watches.liveTags(repo))
+      return autoOn.compose(v -> store.setPinnedTag(name, "")).onSuccess(v -> watches.changed(name))
+          .compose(v -> watches.liveTags(repo))
           .transform(tags -> {
             if (tags.failed()) {
               message(ctx, 400, "Error: Failed to update pinned tag, " + tags.cause().getMessage());
@@ -245,6 +247,7 @@ public final class WatchRoutes {
         return Future.failedFuture(new ApiError(409, "conflict", "'" + watch.name() + "' is already watched", "name"));
       }
       watches.checkSoon();
+      watches.changed(watch.name());
       return store.get(watch.name());
     }).onSuccess(repo -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
             .end(repo.orElseThrow().toJson().encode()))
@@ -263,6 +266,7 @@ public final class WatchRoutes {
     String name = ctx.pathParam("repo");
     store.remove(name).onSuccess(removed -> {
       if (removed) {
+        watches.changed(name);
         ctx.response().setStatusCode(204).end();
       } else {
         ctx.fail(ApiError.notFound("'" + name + "' is not watched"));

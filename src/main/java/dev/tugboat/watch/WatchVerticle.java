@@ -1,6 +1,7 @@
 package dev.tugboat.watch;
 
 import dev.tugboat.bus.Addresses;
+import dev.tugboat.bus.Changes;
 import dev.tugboat.bus.WakeUps;
 import dev.tugboat.deploy.Notice;
 import dev.tugboat.deploy.Notifier;
@@ -10,6 +11,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +93,9 @@ public final class WatchVerticle extends VerticleBase {
   private Future<Void> check(WatchedRepo repo) {
     return observer.observe(repo).compose(this::act).recover(failure -> {
       LOG.warn("watch {} ({}): check failed: {}", repo.name(), repo.repo(), failure.getMessage());
-      return store.postpone(repo.name(), owner, String.valueOf(failure.getMessage()), pollInterval);
+      String error = String.valueOf(failure.getMessage());
+      return store.postpone(repo.name(), owner, error, pollInterval)
+          .onSuccess(v -> changedIf(!error.equals(repo.lastError()), repo));
     });
   }
 
@@ -123,6 +127,17 @@ public final class WatchVerticle extends VerticleBase {
     }
     String lastError = error;
     return acted.compose(v -> store.recordCheck(repo.name(), owner, seen.tags(), decision, seen.running(), lastError,
-        pollInterval));
+        pollInterval))
+        .onSuccess(v -> changedIf(!seen.tags().equals(repo.seenTags()) || !Objects.equals(decision.tag(), repo.seenTag())
+            || !Objects.equals(decision.digest(), repo.seenDigest()) || !Objects.equals(lastError, repo.lastError())
+            || !Objects.equals(seen.running(), repo.running()) || decision.drift() != repo.drift()
+            || repo.deployedTag() == null, repo));
+  }
+
+  /** Live views hear of a check only when it saw something new (most checks see nothing new). */
+  private void changedIf(boolean changed, WatchedRepo repo) {
+    if (changed) {
+      Changes.watch(vertx.eventBus(), repo.name());
+    }
   }
 }

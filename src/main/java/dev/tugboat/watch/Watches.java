@@ -2,6 +2,7 @@ package dev.tugboat.watch;
 
 import dev.tugboat.api.ApiError;
 import dev.tugboat.bus.Addresses;
+import dev.tugboat.bus.Changes;
 import dev.tugboat.deploy.Deployment;
 import dev.tugboat.deploy.Notice;
 import dev.tugboat.deploy.Notifier;
@@ -50,7 +51,7 @@ public final class Watches {
    * would queue a second one for the old target).
    */
   public Future<Void> setAutoDeploy(WatchedRepo repo, boolean on, boolean checkNow) {
-    return store.setAutoDeploy(repo.name(), on)
+    return store.setAutoDeploy(repo.name(), on).onSuccess(changed -> changed(repo.name()))
         .compose(v -> on && checkNow ? store.checkNow(repo.name()).map(x -> {
           checkSoon();
           return (Void) null;
@@ -73,6 +74,11 @@ public final class Watches {
   public Future<JsonObject> plan(WatchedRepo repo) {
     return observer.observe(repo).map(seen -> seen.toJson(seen.decision().tag() == null ? null
         : requests.image(repo, seen.decision().tag(), seen.decision().digest())));
+  }
+
+  /** Tells live views that the watch changed (event stream). */
+  public void changed(String name) {
+    Changes.watch(bus, name);
   }
 
   /** Wakes the watchers (a new watch, or one made due). */

@@ -54,7 +54,10 @@ public final class ApiDescription {
       Map.entry("/v2/layers/(?<digest>.+)", "/v2/layers/{digest}"),
       Map.entry("/tags/(?<repo>.+)/reset", "/tags/{repo}/reset"),
       Map.entry("/tags/(?<repo>.+)", "/tags/{repo}"),
-      Map.entry("/api/v1/watches/(?<repo>.+)", "/api/v1/watches/{repo}"));
+      Map.entry("/api/v1/watches/(?<repo>.+)", "/api/v1/watches/{repo}"),
+      Map.entry("/api/v1/images/(?<ref>.+)", "/api/v1/images/{ref}"),
+      Map.entry("/ui", "/ui"),
+      Map.entry("/ui/assets/(?<version>[^/]+)/(?<file>.+)", "/ui/assets/{version}/{file}"));
 
   /** Path routes ending in {@code *} (their prefix as the router reports it) and the OpenAPI path each serves. */
   public static final Map<String, String> WILDCARD_ROUTES = Map.of("/api/docs/", "/api/docs/{file}");

@@ -43,6 +43,7 @@ public final class FakeNomad implements AutoCloseable {
   private final Map<String, JsonObject> allocations = new java.util.LinkedHashMap<>();
   private final Map<String, List<Runnable>> waiters = new HashMap<>();
   private final Map<String, String> outcomes = new HashMap<>();
+  private final Map<String, String> descriptions = new HashMap<>();
   private final Set<String> changeBeforeRegister = new HashSet<>();
   private final List<JsonObject> registrations = new CopyOnWriteArrayList<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
@@ -122,7 +123,7 @@ public final class FakeNomad implements AutoCloseable {
           .filter(t -> task.equals(t.getString("Name"))).forEach(t -> t.getJsonObject("Config").put("image", image));
       changed.put("Version", changed.getLong("Version") + 1);
       store(changed);
-      evaluate(changed, "successful");
+      evaluate(changed, "successful", null);
     });
   }
 
@@ -139,6 +140,14 @@ public final class FakeNomad implements AutoCloseable {
   /** The next deployment of {@code job} ends {@code successful} (default), {@code failed}, or stays {@code running}. */
   public void nextOutcome(String job, String status) {
     onLoop(() -> outcomes.put(job, status));
+  }
+
+  /** As {@link #nextOutcome(String, String)}, the deployment ending with {@code description} as its StatusDescription. */
+  public void nextOutcome(String job, String status, String description) {
+    onLoop(() -> {
+      outcomes.put(job, status);
+      descriptions.put(job, description);
+    });
   }
 
   /** Ends the running deployments of {@code job} with {@code status} ({@code successful} or {@code failed}). */
@@ -251,23 +260,23 @@ public final class FakeNomad implements AutoCloseable {
     store(stored);
     String outcome = outcomes.getOrDefault(id, "successful");
     outcomes.remove(id);
-    JsonObject eval = evaluate(stored, outcome);
+    JsonObject eval = evaluate(stored, outcome, descriptions.remove(id));
     request.response().putHeader("X-Nomad-Index", String.valueOf(index)).putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("EvalID", eval.getString("ID")).put("EvalCreateIndex", eval.getLong("ModifyIndex"))
             .put("JobModifyIndex", stored.getLong("JobModifyIndex")).put("Warnings", "").encode());
   }
 
   /** The evaluation of a new job version (pending, completed after a moment), whose deployment ends {@code outcome}. */
-  private JsonObject evaluate(JsonObject job, String outcome) {
+  private JsonObject evaluate(JsonObject job, String outcome, String description) {
     JsonObject eval = new JsonObject().put("ID", UUID.randomUUID().toString()).put("JobID", job.getString("ID"))
         .put("Namespace", job.getString("Namespace", "default")).put("Status", "pending")
         .put("TriggeredBy", "job-register").put("ModifyIndex", ++index).put("CreateIndex", index);
     evals.put(eval.getString("ID"), eval);
-    vertx.setTimer(evalDelayMs, t -> completeEval(eval.getString("ID"), job, outcome));
+    vertx.setTimer(evalDelayMs, t -> completeEval(eval.getString("ID"), job, outcome, description));
     return eval;
   }
 
-  private void completeEval(String evalId, JsonObject job, String outcome) {
+  private void completeEval(String evalId, JsonObject job, String outcome, String description) {
     JsonObject deployment = new JsonObject().put("ID", UUID.randomUUID().toString()).put("JobID", job.getString("ID"))
         .put("Namespace", job.getString("Namespace", "default"))
         .put("JobVersion", job.getLong("Version")).put("JobSpecModifyIndex", job.getLong("JobModifyIndex"))
@@ -279,7 +288,7 @@ public final class FakeNomad implements AutoCloseable {
         .put("ModifyIndex", ++index);
     changed(evalId, eval);
     if (!outcome.equals("running")) {
-      vertx.setTimer(deploymentDelayMs, t -> settle(deployment, outcome));
+      vertx.setTimer(deploymentDelayMs, t -> settle(deployment, outcome, description));
     }
   }
 
@@ -288,8 +297,12 @@ public final class FakeNomad implements AutoCloseable {
    * the older ones keep running (no auto_revert).
    */
   private void settle(JsonObject deployment, String status) {
-    deployment.put("Status", status).put("ModifyIndex", ++index).put("StatusDescription",
-        status.equals("successful") ? "Deployment completed successfully" : "Failed due to unhealthy allocations");
+    settle(deployment, status, null);
+  }
+
+  private void settle(JsonObject deployment, String status, String description) {
+    deployment.put("Status", status).put("ModifyIndex", ++index).put("StatusDescription", description != null ? description
+        : status.equals("successful") ? "Deployment completed successfully" : "Failed due to unhealthy allocations");
     allocations.values().stream().filter(a -> deployment.getString("ID").equals(a.getString("DeploymentID")))
         .toList().forEach(a -> {
           if (status.equals("successful")) {
