@@ -16,7 +16,8 @@ import java.util.concurrent.Executors;
 /**
  * A loopback TCP proxy that can play "the database is down": {@link #block()} drops every open connection and
  * refuses new ones (accepted, then closed at once) until {@link #unblock()}. Used to put a real database behind
- * an outage without stopping the shared server.
+ * an outage without stopping the shared server. {@link #stall()} plays "the database stopped answering": bytes
+ * are held in both directions and new connections are accepted but never connected, until {@link #unblock()}.
  */
 public final class TcpProxy implements AutoCloseable {
   private final ServerSocket server;
@@ -29,6 +30,8 @@ public final class TcpProxy implements AutoCloseable {
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private volatile boolean blocked;
   private volatile boolean closed;
+  private final Object stallLock = new Object();
+  private boolean stalled; // guarded by stallLock
 
   private TcpProxy(String host, int port) throws IOException {
     this.upstream = new InetSocketAddress(host, port);
@@ -55,8 +58,35 @@ public final class TcpProxy implements AutoCloseable {
     sockets.clear();
   }
 
+  /** Holds every byte in both directions and leaves new connections unanswered (a hung server). */
+  public void stall() {
+    synchronized (stallLock) {
+      stalled = true;
+    }
+  }
+
+  /** Ends {@link #block()} and {@link #stall()}. */
   public void unblock() {
     blocked = false;
+    synchronized (stallLock) {
+      stalled = false;
+      stallLock.notifyAll();
+    }
+  }
+
+  /** Waits while stalled (or until closed); false when the proxy was closed meanwhile. */
+  private boolean awaitFlowing() {
+    synchronized (stallLock) {
+      while (stalled && !closed) {
+        try {
+          stallLock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return !closed;
   }
 
   private void accept() {
@@ -71,7 +101,11 @@ public final class TcpProxy implements AutoCloseable {
         closeQuietly(client);
         continue;
       }
-      pool.execute(() -> connect(client));
+      pool.execute(() -> {
+        if (awaitFlowing()) {
+          connect(client);
+        }
+      });
     }
   }
 
@@ -94,6 +128,9 @@ public final class TcpProxy implements AutoCloseable {
     byte[] buf = new byte[16 * 1024];
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       for (int n; (n = in.read(buf)) >= 0; ) { // ends when either side closes
+        if (!awaitFlowing()) {
+          break;
+        }
         out.write(buf, 0, n);
         out.flush();
       }
@@ -118,6 +155,9 @@ public final class TcpProxy implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    synchronized (stallLock) {
+      stallLock.notifyAll();
+    }
     try {
       server.close();
     } catch (IOException ignored) {
