@@ -59,7 +59,7 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     server = vertx.createHttpServer(options);
     return server.invalidRequestHandler(ErrorHandler::invalidRequest).requestHandler(request -> {
-      ApiError undecodable = RequestGuard.undecodablePath(request);
+      ApiError undecodable = RequestGuard.undecodable(request);
       if (undecodable != null) {
         request.response().setStatusCode(400).putHeader("Content-Type", "application/json")
             .end(undecodable.toJson().encode());

@@ -113,6 +113,10 @@ public final class ServerProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  public Path logFile() {
+    return log;
+  }
+
   public String log() {
     try {
       return Files.readString(log, StandardCharsets.UTF_8);
