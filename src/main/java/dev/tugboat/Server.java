@@ -29,8 +29,14 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +49,7 @@ public final class Server {
 
   /** What the close sequence may take beyond {@code http.shutdownTimeout} before it is cut off. */
   public static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+  private static final String DRAIN = "draining the HTTP API";
 
   private final Vertx vertx;
   private final Services services;
@@ -245,18 +252,20 @@ public final class Server {
       return closed;
     }
     services.tokens().close();
-    Duration bound = services.settings().http().shutdownTimeout().plus(CLOSE_GRACE);
+    Duration drain = services.settings().http().shutdownTimeout();
+    Duration bound = drain.plus(CLOSE_GRACE);
     long start = System.nanoTime();
     Promise<Void> done = Promise.promise();
-    java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
-    step("draining the HTTP API", () -> httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment))
-        .transform(v -> {
-          if (inFlight.get() > 0) {
-            LOG.warn("{} request(s) still unanswered after http.shutdownTimeout: their connections were closed",
-                inFlight.get());
-          }
-          return step("stopping the verticles", this::undeployAll);
-        })
+    AtomicBoolean over = new AtomicBoolean();
+    Executor afterDrain = CompletableFuture.delayedExecutor(drain.toMillis(), TimeUnit.MILLISECONDS);
+    afterDrain.execute(() -> {
+      if (closeStep.equals(DRAIN) && inFlight.get() > 0) {
+        LOG.warn("{} request(s) still unanswered after http.shutdownTimeout ({} ms): their connections are closed",
+            inFlight.get(), drain.toMillis());
+      }
+    });
+    step(DRAIN, () -> httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment))
+        .transform(v -> step("stopping the verticles", this::undeployAll))
         .transform(v -> step("closing the database pool", () -> services.db().close()))
         .transform(v -> step("closing Vert.x", vertx::close))
         .transform(v -> embedded == null ? Future.<Void>succeededFuture() : step("stopping the embedded database",
@@ -267,14 +276,13 @@ public final class Server {
             done.complete();
           }
         });
-    java.util.concurrent.CompletableFuture.delayedExecutor(bound.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-        .execute(() -> {
-          if (over.compareAndSet(false, true)) {
-            LOG.warn("shutdown cut off after {} ms while {}: {} request(s) unanswered, {} verticle deployment(s) not"
-                + " stopped", bound.toMillis(), closeStep, inFlight.get(), vertx.deploymentIDs().size());
-            done.complete();
-          }
-        });
+    CompletableFuture.delayedExecutor(bound.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+      if (over.compareAndSet(false, true)) {
+        LOG.warn("shutdown cut off after {} ms while {}: {} request(s) unanswered, {} verticle deployment(s) not"
+            + " stopped", bound.toMillis(), closeStep, inFlight.get(), vertx.deploymentIDs().size());
+        done.complete();
+      }
+    });
     closed = done.future();
     return closed;
   }
@@ -283,7 +291,7 @@ public final class Server {
    * One step of {@link #close}: its failure is logged and the sequence goes on. The result is context-free, so the
    * steps after {@code vertx.close()} still run (a future bound to a closed event loop would never complete).
    */
-  private Future<Void> step(String name, java.util.function.Supplier<Future<?>> action) {
+  private Future<Void> step(String name, Supplier<Future<?>> action) {
     closeStep = name;
     Promise<Void> finished = Promise.promise();
     Future<?> result;
@@ -303,7 +311,7 @@ public final class Server {
 
   /** Undeploys every verticle but the HTTP API's, at once. */
   private Future<?> undeployAll() {
-    List<Future<Void>> undeployed = new java.util.ArrayList<>();
+    List<Future<Void>> undeployed = new ArrayList<>();
     for (String id : vertx.deploymentIDs()) {
       undeployed.add(vertx.undeploy(id));
     }
@@ -312,7 +320,7 @@ public final class Server {
 
   private static Future<Void> stopEmbedded(EmbeddedPostgresServer embedded) {
     // Vert.x is closed by now: a plain thread does the blocking stop
-    return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(() -> {
+    return Future.fromCompletionStage(CompletableFuture.runAsync(() -> {
       try {
         embedded.close();
       } catch (java.io.IOException e) {
