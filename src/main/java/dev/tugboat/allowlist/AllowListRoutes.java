@@ -9,8 +9,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * imagelist's routes, same paths, JSON and status codes ({@code HEAD} answers as {@code GET}). Ids hold {@code /} and {@code @}
- * ({@code quay.io/foo/nginx@sha256:…}): everything after {@code /images/} is the id, raw or percent-encoded.
+ * imagelist's routes, same paths, JSON and status codes ({@code HEAD} answers as {@code GET}). Ids hold {@code /}
+ * and {@code @} ({@code quay.io/foo/nginx@sha256:…}): everything after {@code /images/} is the id, raw or
+ * percent-encoded.
  */
 public final class AllowListRoutes {
   private final AllowListStore store;

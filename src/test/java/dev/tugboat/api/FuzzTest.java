@@ -306,9 +306,12 @@ class FuzzTest {
           }
           String added = newLog(node, logOffset);
           Matcher stack = STACK_LINE.matcher(added);
-          if (stack.find()) {
-            failures.add(new Failure(route.key(), "stack trace in the node's log after this request (or one running"
-                + " beside it)", sent.describe(), clip(added.substring(Math.max(0, stack.start() - 400)), 900)));
+          if (stack.find()) { // may come from background work (ingestion, transfer, watch) started by any request
+            int record = Math.max(0, added.lastIndexOf("\n20", stack.start()) + 1);
+            String first = added.substring(record, stack.start()).trim();
+            String exception = first.substring(first.lastIndexOf('\n') + 1);
+            failures.add(new Failure("(node log)", "stack trace: " + clip(exception.replaceAll("[0-9a-f]{64}|@[0-9a-f]+",
+                "…"), 140), "last request before it: " + sent.describe(), clip(first, 600)));
           }
         }
         return null;
