@@ -8,12 +8,15 @@ import dev.tugboat.db.EmbeddedPostgresServer;
 import dev.tugboat.db.Migrations;
 import dev.tugboat.inventory.InventoryModule;
 import dev.tugboat.inventory.InventoryRescan;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -99,10 +102,26 @@ public final class Main {
         extra.put("http.tlsKey", keyFile);
       }
       Settings settings = options.load(extra);
-      Server server = Server.start(settings).await();
-      // SIGTERM / Ctrl-C: this hook thread is not a Vert.x thread, so waiting here blocks no event loop
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> server.close().await(), "tugboat-shutdown"));
+      Future<Server> starting = Server.start(settings);
+      // registered before the node listens, so a SIGTERM right after start-up still closes it in order; the hook
+      // thread is not a Vert.x thread, so waiting there blocks no event loop
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(starting, settings), "tugboat-shutdown"));
+      starting.await();
       return 0;
+    }
+
+    /**
+     * SIGTERM / Ctrl-C: closes the node ({@link Server#close} is bounded by {@code http.shutdownTimeout} plus its
+     * grace); a node still starting gets the same time to finish starting first. The JVM exits when this returns.
+     */
+    private static void stop(Future<Server> starting, Settings settings) {
+      long bound = settings.http().shutdownTimeout().plus(Server.CLOSE_GRACE).multipliedBy(2).toMillis();
+      try {
+        starting.transform(started -> started.succeeded() ? started.result().close() : Future.<Void>succeededFuture())
+            .await(bound, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        System.err.println("tugboat: shutdown did not finish within " + bound + " ms; exiting");
+      }
     }
   }
 

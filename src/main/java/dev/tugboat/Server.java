@@ -2,6 +2,7 @@ package dev.tugboat;
 
 import dev.tugboat.allowlist.AllowListModule;
 import dev.tugboat.api.Capability;
+import dev.tugboat.api.ErrorHandler;
 import dev.tugboat.api.HttpApiVerticle;
 import dev.tugboat.api.Services;
 import dev.tugboat.api.TokenAuth;
@@ -28,8 +29,15 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +48,17 @@ import org.slf4j.LoggerFactory;
 public final class Server {
   private static final Logger LOG = LoggerFactory.getLogger(Server.class);
 
+  /** What the close sequence may take beyond {@code http.shutdownTimeout} before it is cut off. */
+  public static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+  private static final String DRAIN = "draining the HTTP API";
+
   private final Vertx vertx;
   private final Services services;
   private final EmbeddedPostgresServer embedded;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile String httpDeployment;
+  private volatile String closeStep = "not started";
+  private Future<Void> closed;
 
   private Server(Vertx vertx, Services services, EmbeddedPostgresServer embedded) {
     this.vertx = vertx;
@@ -61,6 +77,10 @@ public final class Server {
       if (deployed.succeeded()) {
         LOG.info("Tugboat listening on {}://{}:{} (database {})", settings.http().tls() ? "https" : "http",
             settings.http().host(), server.port(), server.services.db().url());
+        String exposed = exposureWarning(settings);
+        if (exposed != null) {
+          LOG.warn(exposed);
+        }
         started.complete(server);
       } else {
         server.close().onComplete(closed -> started.fail(deployed.cause()));
@@ -82,6 +102,8 @@ public final class Server {
             .setJvmMetricsEnabled(true).setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
         .withMetrics(new MicrometerMetricsFactory(metrics))
         .build();
+    // a failure thrown in a callback (typically a late answer to a request the deadline already answered): one line
+    vertx.exceptionHandler(Server::unhandled);
     EmbeddedPostgresServer[] embedded = new EmbeddedPostgresServer[1];
     Promise<Server> result = Promise.promise(); // context-free, as in start()
     database(vertx, settings, embedded)
@@ -130,9 +152,52 @@ public final class Server {
     int instances = services.settings().http().instances() > 0 ? services.settings().http().instances()
         : Runtime.getRuntime().availableProcessors();
     return deployed
-        .compose(v -> vertx.deployVerticle(() -> new HttpApiVerticle(services, capabilities),
+        .compose(v -> vertx.deployVerticle(() -> new HttpApiVerticle(services, capabilities, inFlight),
             new DeploymentOptions().setInstances(instances)))
+        .onSuccess(id -> httpDeployment = id)
         .mapEmpty();
+  }
+
+  /**
+   * The start-up warning for a node anyone on the network may write to: the listener is reachable beyond
+   * loopback and neither a tokens file nor a webhook token is set. Null when there is nothing to warn about.
+   */
+  static String exposureWarning(Settings settings) {
+    Settings.Auth auth = settings.auth();
+    if (!auth.tokensFile().isEmpty() || !auth.webhookToken().isEmpty() || loopback(settings.http().host())) {
+      return null;
+    }
+    return "http.host " + settings.http().host() + " is reachable beyond loopback and neither auth.tokensFile nor"
+        + " auth.webhookToken is set: anyone who can connect may write the allow-list, watches and transfer jobs,"
+        + " and feed the inventory";
+  }
+
+  /** Whether {@code host} is a loopback address or {@code localhost}; other names count as reachable (no DNS here). */
+  private static boolean loopback(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    if (h.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (!h.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) { // not an IP literal: a name that may resolve anywhere
+      return false;
+    }
+    try {
+      return java.net.InetAddress.getByName(h).isLoopbackAddress(); // a literal: parsed, never looked up
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static void unhandled(Throwable failure) {
+    boolean lateAnswer = failure instanceof IllegalStateException && failure.getMessage() != null
+        && (failure.getMessage().startsWith("Response has already been written")
+            || failure.getMessage().startsWith("Response head already sent"));
+    if (lateAnswer) {
+      LOG.debug("a handler answered a request that was already answered: {}", ErrorHandler.describe(failure));
+    } else {
+      LOG.error("unhandled failure in an event handler: {}", ErrorHandler.describe(failure));
+      LOG.debug("stack of the unhandled failure", failure);
+    }
   }
 
   private static Future<DbUrl> database(Vertx vertx, Settings settings, EmbeddedPostgresServer[] embedded) {
@@ -178,18 +243,87 @@ public final class Server {
   }
 
   /**
-   * Undeploys the verticles first (the HTTP server drains in-flight requests), then Vert.x closes the
-   * pool, then the embedded database stops.
+   * Stops the node in order, so nothing still running loses what it depends on: the HTTP API stops accepting and
+   * drains in-flight requests (within {@code http.shutdownTimeout}) while the pool is still open for their
+   * database work; then the capabilities' verticles stop (running jobs keep their leases, which expire for
+   * another node); then the pool closes, then Vert.x, then the embedded database. The whole sequence is bounded
+   * by the timeout plus {@link #CLOSE_GRACE}: past it, what was still running is logged and the result completes
+   * (the process then exits; a stuck outbound request cannot keep it alive). Context-free, and idempotent.
    */
-  public Future<Void> close() {
+  public synchronized Future<Void> close() {
+    if (closed != null) {
+      return closed;
+    }
     services.tokens().close();
-    Future<Void> closed = vertx.close().onComplete(ignored -> LOG.info("Tugboat stopped"));
-    return embedded == null ? closed : closed.transform(ignored -> stopEmbedded(embedded));
+    Duration drain = services.settings().http().shutdownTimeout();
+    Duration bound = drain.plus(CLOSE_GRACE);
+    long start = System.nanoTime();
+    Promise<Void> done = Promise.promise();
+    AtomicBoolean over = new AtomicBoolean();
+    Executor afterDrain = CompletableFuture.delayedExecutor(drain.toMillis(), TimeUnit.MILLISECONDS);
+    afterDrain.execute(() -> {
+      if (closeStep.equals(DRAIN) && inFlight.get() > 0) {
+        LOG.warn("{} request(s) still unanswered after http.shutdownTimeout ({} ms): their connections are closed",
+            inFlight.get(), drain.toMillis());
+      }
+    });
+    step(DRAIN, () -> httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment))
+        .transform(v -> step("stopping the verticles", this::undeployAll))
+        .transform(v -> step("closing the database pool", () -> services.db().close()))
+        .transform(v -> step("closing Vert.x", vertx::close))
+        .transform(v -> embedded == null ? Future.<Void>succeededFuture() : step("stopping the embedded database",
+            () -> stopEmbedded(embedded)))
+        .onComplete(v -> {
+          if (over.compareAndSet(false, true)) { // logged before completing: the JVM may exit right after
+            LOG.info("Tugboat stopped in {} ms", (System.nanoTime() - start) / 1_000_000);
+            done.complete();
+          }
+        });
+    CompletableFuture.delayedExecutor(bound.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+      if (over.compareAndSet(false, true)) {
+        LOG.warn("shutdown cut off after {} ms while {}: {} request(s) unanswered, {} verticle deployment(s) not"
+            + " stopped", bound.toMillis(), closeStep, inFlight.get(), vertx.deploymentIDs().size());
+        done.complete();
+      }
+    });
+    closed = done.future();
+    return closed;
+  }
+
+  /**
+   * One step of {@link #close}: its failure is logged and the sequence goes on. The result is context-free, so the
+   * steps after {@code vertx.close()} still run (a future bound to a closed event loop would never complete).
+   */
+  private Future<Void> step(String name, Supplier<Future<?>> action) {
+    closeStep = name;
+    Promise<Void> finished = Promise.promise();
+    Future<?> result;
+    try {
+      result = action.get();
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(outcome -> {
+      if (outcome.failed()) {
+        LOG.warn("shutdown: {} failed: {}", name, ErrorHandler.describe(outcome.cause()));
+      }
+      finished.complete();
+    });
+    return finished.future();
+  }
+
+  /** Undeploys every verticle but the HTTP API's, at once. */
+  private Future<?> undeployAll() {
+    List<Future<Void>> undeployed = new ArrayList<>();
+    for (String id : vertx.deploymentIDs()) {
+      undeployed.add(vertx.undeploy(id));
+    }
+    return Future.join(undeployed);
   }
 
   private static Future<Void> stopEmbedded(EmbeddedPostgresServer embedded) {
     // Vert.x is closed by now: a plain thread does the blocking stop
-    return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(() -> {
+    return Future.fromCompletionStage(CompletableFuture.runAsync(() -> {
       try {
         embedded.close();
       } catch (java.io.IOException e) {

@@ -42,7 +42,7 @@ class OpenApiRoutesTest {
     server = TestServer.start(Vendor.POSTGRESQL, Map.of());
     Server node = server.server();
     router = HttpApiVerticle.router(node.vertx(), node.services(), Server.capabilities(node.vertx(), node.services()),
-        ApiDocs.read());
+        ApiDocs.read(), new java.util.concurrent.atomic.AtomicInteger());
   }
 
   @AfterAll

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Start-up that cannot succeed fails promptly with the reason, after closing what it opened. */
 class ServerStartTest {
@@ -45,5 +47,21 @@ class ServerStartTest {
         Server.start(TestServer.settings(Map.of("db.url", "postgresql://postgres@127.0.0.1:" + port + "/none",
             "http.host", "127.0.0.1", "http.port", "0"))).await()));
     assertThat(failure).isNotNull();
+  }
+
+  @ParameterizedTest(name = "http.host {0}: warned {1}")
+  @CsvSource({"0.0.0.0, true", "::, true", "[::], true", "10.1.2.3, true", "tugboat.example.com, true",
+      "127.0.0.1, false", "127.1.2.3, false", "localhost, false", "::1, false", "[::1], false"})
+  @DisplayName("one start-up WARN when the listener is reachable beyond loopback with neither tokens file nor webhook token")
+  void exposureWarning(String host, boolean warned) {
+    String warning = Server.exposureWarning(TestServer.settings(Map.of("http.host", host)));
+    assertThat(warning != null).isEqualTo(warned);
+    if (warned) {
+      assertThat(warning).contains(host, "auth.tokensFile", "auth.webhookToken");
+    }
+    assertThat(Server.exposureWarning(TestServer.settings(Map.of("http.host", host, "auth.webhookToken", "s3cret"))))
+        .as("with a webhook token").isNull();
+    assertThat(Server.exposureWarning(TestServer.settings(Map.of("http.host", host, "auth.tokensFile", "/x/tokens"))))
+        .as("with a tokens file").isNull();
   }
 }

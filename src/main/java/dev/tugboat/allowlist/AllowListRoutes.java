@@ -1,17 +1,17 @@
 package dev.tugboat.allowlist;
 
 import dev.tugboat.api.ApiError;
+import dev.tugboat.api.JsonFields;
 import dev.tugboat.api.TokenAuth;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * imagelist's routes, same paths, JSON and status codes. Ids hold {@code /} and {@code @}
- * ({@code quay.io/foo/nginx@sha256:…}): everything after {@code /images/} is the id, raw or percent-encoded.
+ * imagelist's routes, same paths, JSON and status codes ({@code HEAD} answers as {@code GET}). Ids hold {@code /}
+ * and {@code @} ({@code quay.io/foo/nginx@sha256:…}): everything after {@code /images/} is the id, raw or
+ * percent-encoded.
  */
 public final class AllowListRoutes {
   private final AllowListStore store;
@@ -26,7 +26,9 @@ public final class AllowListRoutes {
 
   public void mount(Router router) {
     router.get("/images").handler(this::list);
+    router.head("/images").handler(this::list); // answered as GET, the HTTP server drops the body
     router.getWithRegex("/images/(?<id>.+)").handler(this::get);
+    router.headWithRegex("/images/(?<id>.+)").handler(this::get);
     router.put("/images").handler(auth.required()).handler(this::put);
     router.deleteWithRegex("/images/(?<id>.+)").handler(auth.required()).handler(this::delete);
   }
@@ -56,13 +58,7 @@ public final class AllowListRoutes {
   }
 
   private void put(RoutingContext ctx) {
-    JsonObject body;
-    try {
-      body = ctx.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      throw ApiError.invalid("body", "expected a JSON object {\"id\", \"name\", \"tags\"}");
-    }
-    AllowListRequest request = AllowListRequest.from(body);
+    AllowListRequest request = AllowListRequest.from(JsonFields.body(ctx));
     store.upsert(request.id(), request.name(), request.nameKey(), request.tags())
         .onSuccess(entry -> {
           metrics.counter("tugboat_allowlist_writes", "op", "upsert").increment();

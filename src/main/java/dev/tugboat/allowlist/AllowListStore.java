@@ -18,6 +18,11 @@ import java.util.Optional;
 
 /** The allow-list table. Times are written by this node (microsecond precision, UTC), as imagelist did. */
 public final class AllowListStore {
+  /** Length of {@code allowlist_images.id} (V1__allowlist.sql), in characters on both vendors. */
+  public static final int ID_LENGTH = 512;
+  /** Length of {@code allowlist_images.name} and of {@code name_key}, the normalised name. */
+  public static final int NAME_LENGTH = 512;
+
   private static final String COLUMNS = "id, name, tags, created_at, updated_at";
 
   private final Database db;

@@ -11,40 +11,54 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP API: the ops routes, the API description ({@link ApiDocsRoutes}) and every capability's routes on one
  * router. Deployed once per core; all instances share one port and the capabilities {@code Server} built once for
- * the node.
+ * the node. Each request is read whole (up to {@code http.bodyLimit}), checked by {@link RequestGuard}, and
+ * answered within {@code http.requestTimeout} ({@link Deadline}); requests the HTTP parser refuses get the JSON
+ * error shape too.
  */
 public final class HttpApiVerticle extends VerticleBase {
   private final Services services;
   private final List<Capability> capabilities;
+  private final AtomicInteger inFlight;
   private HttpServer server;
 
-  public HttpApiVerticle(Services services, List<Capability> capabilities) {
+  /** {@code inFlight} counts the node's requests between their head and their answer (shutdown reports it). */
+  public HttpApiVerticle(Services services, List<Capability> capabilities, AtomicInteger inFlight) {
     this.services = services;
     this.capabilities = capabilities;
+    this.inFlight = inFlight;
   }
 
   @Override
   public Future<?> start() {
-    return ApiDocs.load(vertx).compose(docs -> listen(router(vertx, services, capabilities, docs)));
+    return ApiDocs.load(vertx).compose(docs -> listen(router(vertx, services, capabilities, docs, inFlight)));
   }
 
   /** The node's router: ops routes, the API description and every capability's routes (tests compare it with openapi.yaml). */
-  public static Router router(Vertx vertx, Services services, List<Capability> capabilities, ApiDocs docs) {
+  public static Router router(Vertx vertx, Services services, List<Capability> capabilities, ApiDocs docs,
+                              AtomicInteger inFlight) {
+    Settings.Http http = services.settings().http();
     Router router = Router.router(vertx);
-    router.route().handler(BodyHandler.create(false).setBodyLimit(services.settings().http().bodyLimit()));
+    router.route().handler(ctx -> {
+      inFlight.incrementAndGet();
+      ctx.addEndHandler(ended -> inFlight.decrementAndGet()); // called on the answer's end and on a closed connection
+      ctx.next();
+    });
+    router.route().handler(BodyHandler.create(false).setBodyLimit(http.bodyLimit()));
     router.route().handler(new RequestGuard());
-    OpsRoutes.mount(router, vertx, services.db(), services.metrics());
+    router.route().handler(new Deadline(http.requestTimeout().toMillis()));
+    OpsRoutes.mount(router, services.db(), services.metrics());
     ApiDocsRoutes.mount(router, docs);
     capabilities.forEach(capability -> capability.mount(router));
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx,
-        ApiError.notFound("no route for " + ctx.request().method() + " " + ctx.request().path())));
+        ApiError.notFound("no route for " + ctx.request().method() + " " + ErrorHandler.clip(ctx.request().path()))));
     router.errorHandler(405, ctx -> ErrorHandler.send(ctx, new ApiError(405, "method_not_allowed",
-        ctx.request().method() + " is not allowed on " + ctx.request().path(), null)));
+        ctx.request().method() + " is not allowed on " + ErrorHandler.clip(ctx.request().path()), null)));
     return router;
   }
 
@@ -57,8 +71,8 @@ public final class HttpApiVerticle extends VerticleBase {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(http.tlsCert()).setKeyPath(http.tlsKey()));
     }
     server = vertx.createHttpServer(options);
-    return server.requestHandler(request -> {
-      ApiError undecodable = RequestGuard.undecodablePath(request);
+    return server.invalidRequestHandler(ErrorHandler::invalidRequest).requestHandler(request -> {
+      ApiError undecodable = RequestGuard.undecodable(request);
       if (undecodable != null) {
         request.response().setStatusCode(400).putHeader("Content-Type", "application/json")
             .end(undecodable.toJson().encode());
@@ -68,7 +82,10 @@ public final class HttpApiVerticle extends VerticleBase {
     }).listen().onSuccess(s -> services.httpPort().set(s.actualPort()));
   }
 
-  /** Stops accepting connections and lets in-flight requests finish within {@code http.shutdownTimeout}. */
+  /**
+   * Stops accepting connections and lets in-flight requests finish within {@code http.shutdownTimeout}; the
+   * node closes the database pool only after this (see {@code Server.close}), so their database work finishes too.
+   */
   @Override
   public Future<?> stop() {
     return server == null ? Future.succeededFuture()

@@ -35,11 +35,13 @@ public final class JsonFields {
 
   /** The request body as any JSON value (null when empty); 400 naming {@code body} when it is not JSON. */
   public static Object bodyValue(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() <= 0) { // -1: no body at all
+    // no buffer at all when the body was read as a form (a multipart or urlencoded Content-Type)
+    io.vertx.core.buffer.Buffer buffer = ctx.body() == null ? null : ctx.body().buffer();
+    if (buffer == null || buffer.length() <= 0) {
       return null;
     }
     try {
-      return io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+      return io.vertx.core.json.Json.decodeValue(buffer);
     } catch (DecodeException e) { // not JSON, invalid UTF-8, or nested beyond the parser's limits
       throw ApiError.invalid("body", "the request body is not valid JSON");
     }

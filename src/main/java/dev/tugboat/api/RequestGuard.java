@@ -10,8 +10,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The request's path and query must be well-formed percent-encoding of {@link Text}-acceptable UTF-8, so no
  * handler ever sees a NUL, a control character or a malformed escape (which the databases and the router's own
- * decoder would answer with a 500 or a bare 400). A path that cannot be decoded cannot be routed either: it is
- * answered before the router ({@link #undecodablePath}); every other refusal is the router's first handler,
+ * decoder would answer with a 500 or a bare 400). A path or query that cannot be decoded cannot be routed either:
+ * it is answered before the router ({@link #undecodable}); every other refusal is the router's first handler,
  * so it comes in the error shape of the route the request was for. Refusals name {@code path} or the query
  * parameter.
  */
@@ -19,10 +19,15 @@ public final class RequestGuard implements Handler<RoutingContext> {
   /** Longest decoded path or query value accepted (the HTTP server's line limit bounds the raw form). */
   private static final int MAX_COMPONENT = 8192;
 
-  /** A 400 for a path the router could not even match (malformed escape, invalid UTF-8), or null. */
-  public static ApiError undecodablePath(io.vertx.core.http.HttpServerRequest request) {
-    return request.path() != null && decode(request.path(), false) == null
-        ? ApiError.invalid("path", "the request path is not valid percent-encoded UTF-8") : null;
+  /**
+   * A 400 for a request the router cannot even look at, or null: a path it could not match, or a query Netty's
+   * decoder throws on (malformed escapes, invalid UTF-8), which any route with path parameters reads while routing.
+   */
+  public static ApiError undecodable(io.vertx.core.http.HttpServerRequest request) {
+    if (request.path() != null && decode(request.path(), false) == null) {
+      return ApiError.invalid("path", "the request path is not valid percent-encoded UTF-8");
+    }
+    return queryProblem(request.query(), true);
   }
 
   @Override
@@ -32,24 +37,35 @@ public final class RequestGuard implements Handler<RoutingContext> {
       ctx.fail(ApiError.invalid("path", "the request path " + problem));
       return;
     }
-    String query = ctx.request().query();
-    if (query != null && !query.isEmpty()) {
-      for (String pair : query.split("&")) {
-        int eq = pair.indexOf('=');
-        String rawName = eq < 0 ? pair : pair.substring(0, eq);
-        String name = decode(rawName, true);
-        String field = name != null && Text.problem(name, 128) == null ? name : "query";
-        problem = name == null ? "is not valid percent-encoded UTF-8" : Text.problem(name, 128);
-        if (problem == null && eq >= 0) {
-          problem = problem(pair.substring(eq + 1), true);
-        }
-        if (problem != null) {
-          ctx.fail(ApiError.invalid(field, "query parameter " + field + " " + problem));
-          return;
-        }
-      }
+    ApiError query = queryProblem(ctx.request().query(), false);
+    if (query != null) {
+      ctx.fail(query);
+      return;
     }
     ctx.next();
+  }
+
+  /** The first query parameter refused (only for its encoding when {@code encodingOnly}), named; or null. */
+  private static ApiError queryProblem(String query, boolean encodingOnly) {
+    if (query == null || query.isEmpty()) {
+      return null;
+    }
+    for (String pair : query.split("&")) {
+      int eq = pair.indexOf('=');
+      String rawName = eq < 0 ? pair : pair.substring(0, eq);
+      String name = decode(rawName, true);
+      String field = name != null && Text.problem(name, 128) == null ? name : "query";
+      String problem = name == null ? "is not valid percent-encoded UTF-8" : encodingOnly ? null : Text.problem(name, 128);
+      if (problem == null && eq >= 0) {
+        String value = pair.substring(eq + 1);
+        problem = encodingOnly ? decode(value, true) == null ? "is not valid percent-encoded UTF-8" : null
+            : problem(value, true);
+      }
+      if (problem != null) {
+        return ApiError.invalid(field, "query parameter " + field + " " + problem);
+      }
+    }
+    return null;
   }
 
   /** Why a raw path or query value is refused, or null. */

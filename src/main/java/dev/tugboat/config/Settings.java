@@ -15,8 +15,9 @@ import dev.tugboat.watch.WatchDefinition;
 public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> registries, Inventory inventory,
                        Transfer transfer, Watch watch, Deploy deploy, Egress egress) {
 
+  /** {@code requestTimeout}: every request is answered within it (503 when its handler has not answered by then). */
   public record Http(String host, int port, int instances, long bodyLimit, Duration shutdownTimeout, String tlsCert,
-                     String tlsKey) {
+                     String tlsKey, Duration requestTimeout) {
     public boolean tls() {
       return !tlsCert.isEmpty();
     }
@@ -123,7 +124,8 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
             integer(http, "http.bodyLimit", "bodyLimit", 1024, Integer.MAX_VALUE),
             duration(http, "http.shutdownTimeout", "shutdownTimeout"),
             text(http, "http.tlsCert", "tlsCert", true),
-            text(http, "http.tlsKey", "tlsKey", true)),
+            text(http, "http.tlsKey", "tlsKey", true),
+            duration(http, "http.requestTimeout", "requestTimeout")),
         new Db(
             text(db, "db.url", "url", true),
             text(db, "db.embeddedDir", "embeddedDir", false),

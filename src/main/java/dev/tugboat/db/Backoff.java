@@ -13,4 +13,10 @@ public record Backoff(Duration first, Duration max) {
     Duration d = first.multipliedBy(1L << Math.min(Math.max(failures - 1, 0), 20));
     return d.compareTo(max) > 0 ? max : d;
   }
+
+  /** A random wait from half of {@link #after} to all of it, for retries that must not collide again. */
+  public Duration jittered(int failures) {
+    long full = Math.max(after(failures).toNanos(), 2);
+    return Duration.ofNanos(full / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(full / 2 + 1));
+  }
 }

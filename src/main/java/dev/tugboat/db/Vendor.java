@@ -25,6 +25,18 @@ public enum Vendor {
     return "classpath:db/migration/" + folder;
   }
 
+  /**
+   * Statement run on every new pooled connection, or null. MySQL/MariaDB sessions get strict SQL mode whatever
+   * the server's default: an over-long value or an invalid date is then an error, never silently truncated or
+   * zeroed (STRICT_ALL_TABLES also covers non-transactional tables and later rows of multi-row inserts). Note
+   * that {@code INSERT IGNORE} still turns such errors into warnings: values are checked at the door anyway.
+   */
+  public String sessionSetup() {
+    return this == MYSQL
+        ? "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
+        : null;
+  }
+
   /** {@code ?} → {@code $1, $2, ...} for PostgreSQL (outside quoted literals); unchanged for MySQL. */
   public String sql(String statement) {
     if (this == MYSQL) {

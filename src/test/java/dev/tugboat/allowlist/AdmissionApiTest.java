@@ -11,6 +11,8 @@ import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
@@ -149,5 +151,34 @@ class AdmissionApiTest {
     assertField(server.send("POST", "/admission", new JsonObject().put("kind", "AdmissionReview")
         .put("request", podRequest("uid-5", new JsonObject().put("containers", new JsonArray().add(new JsonObject()))))
         .encode(), null), "request.object.spec.containers[0].image");
+  }
+
+  @ParameterizedTest(name = "{0} → 400 naming {1}")
+  @CsvSource(delimiter = '|', value = {
+      "/imagepolicy | {\"kind\":\"ImageReview\",\"spec\":\"x\"} | spec",
+      "/imagepolicy | {\"kind\":\"ImageReview\",\"spec\":{\"containers\":\"x\"}} | spec.containers",
+      "/imagepolicy | {\"kind\":\"ImageReview\",\"spec\":{\"containers\":[1]}} | spec.containers[0]",
+      "/imagepolicy | {\"kind\":\"ImageReview\",\"spec\":{\"containers\":[{\"image\":7}]}} | spec.containers[0].image",
+      "/imagepolicy | {\"kind\":\"ImageReview\",\"spec\":{\"containers\":[{\"image\":\"a\\u0000b\"}]}} | spec.containers[0].image",
+      "/imagepolicy | {\"kind\":\"ImageReview\"} | spec",
+      "/imagepolicy | {\"kind\":[\"ImageReview\"]} | kind",
+      "/imagepolicy | {\"apiVersion\":5,\"kind\":\"ImageReview\",\"spec\":{\"containers\":[]}} | apiVersion",
+      "/imagepolicy | [] | body",
+      "/imagepolicy | \"x\" | body",
+      "/imagepolicy | null | body",
+      "/admission | {\"kind\":\"AdmissionReview\",\"request\":\"x\"} | request",
+      "/admission | {\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\",\"kind\":\"Pod\"}} | request.kind",
+      "/admission | {\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\",\"kind\":{\"kind\":\"Pod\"},\"object\":\"x\"}} | request.object",
+      "/admission | {\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\",\"kind\":{\"kind\":\"Pod\"},\"object\":{\"spec\":{\"initContainers\":{}}}}} | request.object.spec.initContainers",
+      "/admission | {\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\",\"kind\":{\"kind\":\"Pod\"},\"object\":{\"spec\":\"x\"}}} | request.object.spec",
+      "/admission | {\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\",\"kind\":{\"kind\":5}}} | request.kind.kind",
+      "/admission | {\"kind\":\"AdmissionReview\",\"request\":{\"uid\":[],\"kind\":{\"kind\":\"Pod\"}}} | request.uid",
+      "/admission | {\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\",\"kind\":{\"kind\":\"Deployment\"},\"object\":[]}} | request.object",
+      "/admission | {\"kind\":\"AdmissionReview\"} | request",
+      "/admission | {\"kind\":\"Pod\",\"request\":{}} | kind",
+  })
+  @DisplayName("wrong JSON types anywhere in a review → 400 naming the field, never 500")
+  void wrongTypes(String path, String body, String field) {
+    assertField(server.send("POST", path, body, null), field);
   }
 }

@@ -15,6 +15,9 @@ import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import dev.tugboat.testing.RawHttp;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -163,5 +166,59 @@ class AllowListApiTest {
     put("caseid", "example.org/case/test", "[\"v1\"]");
     assertThat(new JsonObject(server.get("/images/CaseId").body()).getJsonArray("tags")).containsExactly("V1");
     assertThat(new JsonObject(server.get("/images/caseid").body()).getJsonArray("tags")).containsExactly("v1");
+  }
+
+  @Test
+  @DisplayName("lengths are the columns': a 550-character name or a 513-character id → 400 on both databases, 512 fits")
+  void columnLengths() {
+    assertField(put("len-1", "quay.io/" + "a".repeat(550), "[]"), "name");
+    assertField(put("i".repeat(AllowListStore.ID_LENGTH + 1), "quay.io/len", "[]"), "id");
+    String id = "\u00e9".repeat(AllowListStore.ID_LENGTH); // 512 characters, 1024 bytes: counted as the columns count
+    String name = "h".repeat(AllowListStore.NAME_LENGTH - 200) + ".example/" + "r".repeat(191);
+    HttpResponse<String> stored = put(id, name, "[\"v1\"]");
+    assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+    assertThat(new JsonObject(stored.body()).getString("name")).isEqualTo(name);
+    HttpResponse<String> read = server.get("/images/" + URLEncoder.encode(id, StandardCharsets.UTF_8));
+    assertThat(new JsonObject(read.body()).getString("id")).isEqualTo(id);
+  }
+
+  @ParameterizedTest(name = "body {0} → 400 naming {1}")
+  @CsvSource(delimiter = '|', value = {
+      "[] | body", "\"x\" | body", "null | body", "1 | body",
+      "{\"id\":[],\"name\":\"a/b\"} | id", "{\"id\":\"x\",\"name\":{}} | name",
+      "{\"id\":\"x\",\"name\":\"a/b\",\"tags\":{}} | tags", "{\"id\":\"x\",\"name\":\"a/b\",\"tags\":[[]]} | tags[0]",
+      "{\"id\":\"a\\u0000b\",\"name\":\"a/b\"} | id",
+  })
+  void wrongTypes(String body, String field) {
+    assertField(server.send("PUT", "/images", body, null), field);
+  }
+
+  @ParameterizedTest(name = "{0} {1} → 400 naming {2}")
+  @CsvSource({
+      "GET, /images/a%00b, path", "DELETE, /images/a%00b, path", "GET, /images/%zz, path", "DELETE, /images/%zz, path",
+      "GET, /images?name=a%00b, name", "GET, /images?name=%zz, name", "GET, /images/a%ff, path",
+  })
+  @DisplayName("NUL and malformed percent-encoding in ids and ?name= → 400 in the JSON shape (no database error)")
+  void malformedIds(String method, String target, String field) {
+    RawHttp.Response response = RawHttp.request(server.server().port(), method, target, null, null, 5000);
+    assertThat(response.status()).as(response.body()).isEqualTo(400);
+    assertThat(response.header("content-type")).contains("json");
+    assertThat(new JsonObject(response.body()).getJsonObject("error").getString("field")).isEqualTo(field);
+  }
+
+  @Test
+  @DisplayName("HEAD /images and HEAD /images/{id} answer as GET without a body (imagelist's routes, not 405)")
+  void head() {
+    put("head/id@" + DIGEST, "quay.io/head/id", "[\"v1\"]");
+    for (String path : new String[] {"/images", "/images?name=quay.io/head/id", "/images/head/id@" + DIGEST}) {
+      RawHttp.Response get = RawHttp.request(server.server().port(), "GET", path, null, null, 5000);
+      RawHttp.Response head = RawHttp.request(server.server().port(), "HEAD", path, null, null, 5000);
+      assertThat(head.status()).as(path).isEqualTo(200);
+      assertThat(head.body()).as(path).isEmpty();
+      assertThat(head.header("content-type")).as(path).isEqualTo(get.header("content-type"));
+      assertThat(get.body()).as(path).isNotEmpty();
+    }
+    assertThat(RawHttp.request(server.server().port(), "HEAD", "/images/no/such", null, null, 5000).status())
+        .isEqualTo(404);
   }
 }

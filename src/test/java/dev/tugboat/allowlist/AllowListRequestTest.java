@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.tugboat.api.ApiError;
+import dev.tugboat.api.JsonFields;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -19,8 +21,12 @@ class AllowListRequestTest {
         .put("tags", new JsonArray().add("1.25").add("latest"));
   }
 
+  private static AllowListRequest from(JsonObject body) {
+    return AllowListRequest.from(JsonFields.of(body, ""));
+  }
+
   private static ApiError rejected(JsonObject body) {
-    ApiError e = catchThrowableOfType(ApiError.class, () -> AllowListRequest.from(body));
+    ApiError e = catchThrowableOfType(ApiError.class, () -> from(body));
     assertThat(e).as("expected ApiError for %s", body).isNotNull();
     assertThat(e.status()).isEqualTo(400);
     assertThat(e.code()).isEqualTo("invalid_request");
@@ -29,7 +35,7 @@ class AllowListRequestTest {
 
   @Test
   void validBody() {
-    AllowListRequest r = AllowListRequest.from(body().put("id", "  my-id  ").put("name", " quay.io/org/app "));
+    AllowListRequest r = from(body().put("id", "  my-id  ").put("name", " quay.io/org/app "));
     assertThat(r.id()).isEqualTo("my-id");
     assertThat(r.name()).isEqualTo("quay.io/org/app");
     assertThat(r.nameKey()).isEqualTo("quay.io/org/app");
@@ -38,13 +44,8 @@ class AllowListRequestTest {
 
   @Test
   void nameKeyIsNormalised() {
-    assertThat(AllowListRequest.from(body()).nameKey()).isEqualTo("docker.io/library/nginx");
-    assertThat(AllowListRequest.from(body()).name()).isEqualTo("nginx");
-  }
-
-  @Test
-  void nullBody() {
-    assertThat(rejected(null).field()).isEqualTo("body");
+    assertThat(from(body()).nameKey()).isEqualTo("docker.io/library/nginx");
+    assertThat(from(body()).name()).isEqualTo("nginx");
   }
 
   @Test
@@ -64,7 +65,10 @@ class AllowListRequestTest {
     assertThat(rejected(body().put("id", "a b")).field()).isEqualTo("id");
     assertThat(rejected(body().put("id", "a\u0001b")).field()).isEqualTo("id");
     assertThat(rejected(body().put("id", "x".repeat(513))).field()).isEqualTo("id");
-    assertThat(AllowListRequest.from(body().put("id", "x".repeat(512))).id()).hasSize(512);
+    assertThat(from(body().put("id", "x".repeat(512))).id()).hasSize(512);
+    assertThat(rejected(body().put("id", "\u00e9".repeat(513))).field()).as("code points, not bytes").isEqualTo("id");
+    assertThat(from(body().put("id", "\u00e9".repeat(512))).id()).hasSize(512);
+    assertThat(rejected(body().put("id", "a\u0000b")).field()).isEqualTo("id");
   }
 
   @Test
@@ -73,6 +77,27 @@ class AllowListRequestTest {
     b.remove("name");
     assertThat(rejected(b).field()).isEqualTo("name");
     assertThat(rejected(body().put("name", "")).field()).isEqualTo("name");
+  }
+
+  @Test
+  @DisplayName("names are checked against the column's length (550 characters: 400, not a database error)")
+  void nameLength() {
+    ApiError tooLong = rejected(body().put("name", "quay.io/" + "a".repeat(550)));
+    assertThat(tooLong.field()).isEqualTo("name");
+    assertThat(tooLong.getMessage()).contains("longer than " + AllowListStore.NAME_LENGTH);
+    String host = "h".repeat(AllowListStore.NAME_LENGTH - 200) + ".example";
+    assertThat(from(body().put("name", host + "/" + "r".repeat(191))).name()).hasSize(AllowListStore.NAME_LENGTH);
+    assertThat(rejected(body().put("name", host + "/" + "r".repeat(192))).field()).isEqualTo("name");
+  }
+
+  @Test
+  @DisplayName("wrong JSON types name the field")
+  void wrongTypes() {
+    assertThat(rejected(body().put("id", new JsonArray())).field()).isEqualTo("id");
+    assertThat(rejected(body().put("name", 7)).field()).isEqualTo("name");
+    assertThat(rejected(body().put("name", new JsonObject())).field()).isEqualTo("name");
+    assertThat(rejected(body().put("tags", 1.5)).field()).isEqualTo("tags");
+    assertThat(rejected(body().put("tags", true)).field()).isEqualTo("tags");
   }
 
   @ParameterizedTest
@@ -92,7 +117,7 @@ class AllowListRequestTest {
   void invalidTagIsNamedByIndex() {
     ApiError e = rejected(body().put("tags", new JsonArray().add("a").add("b").add(".bad").add("c")));
     assertThat(e.field()).isEqualTo("tags[2]");
-    assertThat(e.getMessage()).contains(".bad");
+    assertThat(e.getMessage()).contains("tags[2]");
     assertThat(rejected(body().put("tags", new JsonArray().add("a").add(7))).field()).isEqualTo("tags[1]");
     assertThat(rejected(body().put("tags", new JsonArray().addNull())).field()).isEqualTo("tags[0]");
     assertThat(rejected(body().put("tags", new JsonArray().add(""))).field()).isEqualTo("tags[0]");
@@ -101,7 +126,7 @@ class AllowListRequestTest {
   @Test
   void tagLength() {
     String ok = "t".repeat(128);
-    assertThat(AllowListRequest.from(body().put("tags", new JsonArray().add(ok))).tags()).containsExactly(ok);
+    assertThat(from(body().put("tags", new JsonArray().add(ok))).tags()).containsExactly(ok);
     assertThat(rejected(body().put("tags", new JsonArray().add("t".repeat(129)))).field()).isEqualTo("tags[0]");
   }
 
@@ -109,19 +134,19 @@ class AllowListRequestTest {
   void absentOrNullTagsAreNull() {
     JsonObject b = body();
     b.remove("tags");
-    assertThat(AllowListRequest.from(b).tags()).isNull();
-    assertThat(AllowListRequest.from(body().putNull("tags")).tags()).isNull();
+    assertThat(from(b).tags()).isNull();
+    assertThat(from(body().putNull("tags")).tags()).isNull();
   }
 
   @Test
   void emptyTagsAreEmpty() {
-    assertThat(AllowListRequest.from(body().put("tags", new JsonArray())).tags()).isEmpty();
+    assertThat(from(body().put("tags", new JsonArray())).tags()).isEmpty();
   }
 
   @Test
   void duplicatesRemovedKeepingOrder() {
     JsonArray tags = new JsonArray().add("b").add("a").add("b").add("c").add("a");
-    assertThat(AllowListRequest.from(body().put("tags", tags)).tags()).containsExactly("b", "a", "c");
+    assertThat(from(body().put("tags", tags)).tags()).containsExactly("b", "a", "c");
   }
 
   @Test
@@ -130,7 +155,7 @@ class AllowListRequestTest {
     for (int i = 0; i < 50; i++) {
       many.add("version-" + i + "-" + "x".repeat(100));
     }
-    AllowListRequest r = AllowListRequest.from(body().put("tags", new JsonArray(many)));
+    AllowListRequest r = from(body().put("tags", new JsonArray(many)));
     assertThat(r.tags()).hasSize(50).containsExactlyElementsOf(many);
     assertThat(String.join("", r.tags()).length()).isGreaterThan(100);
   }

@@ -31,6 +31,7 @@ class SettingsTest {
     assertThat(s.http().instances()).isZero();
     assertThat(s.http().bodyLimit()).isEqualTo(1048576);
     assertThat(s.http().shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(s.http().requestTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(s.db().url()).isEmpty();
     assertThat(s.db().embeddedDir()).isEqualTo("data/pg");
     assertThat(s.db().poolSize()).isEqualTo(8);

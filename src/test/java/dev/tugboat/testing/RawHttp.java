@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * HTTP/1.1 over a plain socket, for requests no well-behaved client sends: malformed escapes, invalid UTF-8,
  * bad chunk sizes, oversized lines. One request per connection ({@code Connection: close}); the answer is read
- * within a deadline, and a connection closed without an answer is reported as status 0.
+ * within a deadline (interim 1xx answers skipped), and a connection closed without an answer is reported as status 0.
  */
 public final class RawHttp {
   /** An answer: status 0 when the server closed the connection without one. */
@@ -34,11 +34,15 @@ public final class RawHttp {
       socket.connect(new InetSocketAddress("127.0.0.1", port), timeoutMillis);
       socket.setSoTimeout(timeoutMillis);
       var out = socket.getOutputStream();
-      out.write((head + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-      if (body != null) {
-        out.write(body);
+      try {
+        out.write((head + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        if (body != null) {
+          out.write(body);
+        }
+        out.flush();
+      } catch (java.net.SocketException refusedMidway) {
+        // the server answered (and closed) before taking the whole body, e.g. an unparsable head: read its answer
       }
-      out.flush();
       return read(socket.getInputStream(), start);
     } catch (SocketTimeoutException e) {
       throw new AssertionError("no answer within " + timeoutMillis + " ms to: " + head.lines().findFirst().orElse(""));
@@ -80,6 +84,9 @@ public final class RawHttp {
     }
     long millis = (System.nanoTime() - start) / 1_000_000;
     String text = all.toString(StandardCharsets.UTF_8);
+    while (text.matches("(?s)HTTP/1\\.[01] 1\\d\\d .*") && text.contains("\r\n\r\n")) { // 100 Continue: interim
+      text = text.substring(text.indexOf("\r\n\r\n") + 4);
+    }
     int end = text.indexOf("\r\n\r\n");
     if (!text.startsWith("HTTP/") || end < 0) {
       return new Response(0, Map.of(), text, millis);

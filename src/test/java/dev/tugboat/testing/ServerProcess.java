@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * goes to a log file under {@code target/}; {@link #start} returns once it logs its listening port.
  */
 public final class ServerProcess implements AutoCloseable {
+  private static final Pattern STACK_LINE = Pattern.compile("^\\s+at \\S+\\(|^Caused by: |^\\s+\\.\\.\\. \\d+ more");
   private static final Pattern LISTENING = Pattern.compile("Tugboat listening on https?://[^:]+:(\\d+)");
 
   /** The seeds' variables the configuration honours: a test's node must not pick them up from the CI machine. */
@@ -112,12 +113,21 @@ public final class ServerProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  public Path logFile() {
+    return log;
+  }
+
   public String log() {
     try {
       return Files.readString(log, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Lines of the log that belong to a stack trace ({@code at ...}, {@code Caused by:}, {@code ... n more}). */
+  public List<String> stackTraceLines() {
+    return log().lines().filter(line -> STACK_LINE.matcher(line).find()).toList();
   }
 
   /** SIGTERM; answers the exit code, or -1 when the process is still alive after {@code within}. */

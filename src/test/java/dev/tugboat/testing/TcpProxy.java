@@ -16,7 +16,9 @@ import java.util.concurrent.Executors;
 /**
  * A loopback TCP proxy that can play "the database is down": {@link #block()} drops every open connection and
  * refuses new ones (accepted, then closed at once) until {@link #unblock()}. Used to put a real database behind
- * an outage without stopping the shared server. {@link #throttle} makes the upstream slow (a registry far away).
+ * an outage without stopping the shared server. {@link #stall()} plays "the database stopped answering": bytes
+ * are held in both directions and new connections are accepted but never connected, until {@link #unblock()}.
+ * {@link #throttle} makes the upstream slow (a registry far away).
  */
 public final class TcpProxy implements AutoCloseable {
   private final ServerSocket server;
@@ -30,6 +32,8 @@ public final class TcpProxy implements AutoCloseable {
   private volatile boolean blocked;
   private volatile long bytesPerSecond;
   private volatile boolean closed;
+  private final Object stallLock = new Object();
+  private boolean stalled; // guarded by stallLock
 
   private TcpProxy(String host, int port) throws IOException {
     this.upstream = new InetSocketAddress(host, port);
@@ -56,8 +60,35 @@ public final class TcpProxy implements AutoCloseable {
     sockets.clear();
   }
 
+  /** Holds every byte in both directions and leaves new connections unanswered (a hung server). */
+  public void stall() {
+    synchronized (stallLock) {
+      stalled = true;
+    }
+  }
+
+  /** Ends {@link #block()} and {@link #stall()}. */
   public void unblock() {
     blocked = false;
+    synchronized (stallLock) {
+      stalled = false;
+      stallLock.notifyAll();
+    }
+  }
+
+  /** Waits while stalled (or until closed); false when the proxy was closed meanwhile. */
+  private boolean awaitFlowing() {
+    synchronized (stallLock) {
+      while (stalled && !closed) {
+        try {
+          stallLock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return !closed;
   }
 
   /** Limits every connection's upstream-to-client bytes to {@code bytesPerSecond} (0: no limit). */
@@ -78,7 +109,11 @@ public final class TcpProxy implements AutoCloseable {
         closeQuietly(client);
         continue;
       }
-      pool.execute(() -> connect(client));
+      pool.execute(() -> {
+        if (awaitFlowing()) {
+          connect(client);
+        }
+      });
     }
   }
 
@@ -102,6 +137,9 @@ public final class TcpProxy implements AutoCloseable {
     long next = System.nanoTime(); // when the throttled direction may send again
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       for (int n; (n = in.read(buf)) >= 0; ) { // ends when either side closes
+        if (!awaitFlowing()) {
+          break;
+        }
         out.write(buf, 0, n);
         out.flush();
         long rate = bytesPerSecond;
@@ -136,6 +174,9 @@ public final class TcpProxy implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    synchronized (stallLock) {
+      stallLock.notifyAll();
+    }
     try {
       server.close();
     } catch (IOException ignored) {
