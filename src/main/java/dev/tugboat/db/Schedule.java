@@ -29,10 +29,8 @@ public final class Schedule {
   /** Creates the row (due now) unless it exists. */
   public Future<Void> ensure() {
     Vendor v = db.vendor();
-    String insert = v == Vendor.POSTGRESQL
-        ? "INSERT INTO schedules (id, next_run_at) VALUES (?, " + v.now() + ") ON CONFLICT (id) DO NOTHING"
-        : "INSERT IGNORE INTO schedules (id, next_run_at) VALUES (?, " + v.now() + ")";
-    return db.pool().preparedQuery(v.sql(insert)).execute(Tuple.of(id)).mapEmpty();
+    return v.insertIfAbsent(db.pool(), "INSERT INTO schedules (id, next_run_at) VALUES (?, " + v.now() + ")",
+        Tuple.of(id)).mapEmpty();
   }
 
   /** True when {@code owner} now holds the job and should run it. */

@@ -28,13 +28,30 @@ public enum Vendor {
   /**
    * Statement run on every new pooled connection, or null. MySQL/MariaDB sessions get strict SQL mode whatever
    * the server's default: an over-long value or an invalid date is then an error, never silently truncated or
-   * zeroed (STRICT_ALL_TABLES also covers non-transactional tables and later rows of multi-row inserts). Note
-   * that {@code INSERT IGNORE} still turns such errors into warnings: values are checked at the door anyway.
+   * zeroed (STRICT_ALL_TABLES also covers non-transactional tables and later rows of multi-row inserts).
+   * {@code INSERT IGNORE} would still turn such errors into warnings, so inserts use {@link #insertIfAbsent}.
    */
   public String sessionSetup() {
     return this == MYSQL
         ? "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
         : null;
+  }
+
+  /**
+   * Runs {@code insert} (an {@code INSERT INTO table (...) VALUES (...)} with {@code ?} placeholders) unless a
+   * row with the same key exists; answers whether a row was added. PostgreSQL: {@code ON CONFLICT DO NOTHING}.
+   * MySQL: a plain INSERT whose duplicate-key error (1062) means "not added" — not {@code INSERT IGNORE}, which
+   * would also turn an over-long value into a warning and store it truncated, strict mode or not.
+   */
+  public io.vertx.core.Future<Boolean> insertIfAbsent(io.vertx.sqlclient.SqlClient client, String insert,
+                                                       io.vertx.sqlclient.Tuple params) {
+    if (this == POSTGRESQL) {
+      return client.preparedQuery(sql(insert + " ON CONFLICT DO NOTHING")).execute(params)
+          .map(rows -> rows.rowCount() == 1);
+    }
+    return client.preparedQuery(insert).execute(params).map(rows -> true)
+        .recover(failure -> failure instanceof io.vertx.sqlclient.DatabaseException e && e.getErrorCode() == 1062
+            ? io.vertx.core.Future.succeededFuture(false) : io.vertx.core.Future.failedFuture(failure));
   }
 
   /** {@code ?} → {@code $1, $2, ...} for PostgreSQL (outside quoted literals); unchanged for MySQL. */

@@ -61,9 +61,7 @@ public final class DeploymentStore {
    * stopped renewing is free again; the holder may take it again.
    */
   public Future<Boolean> lockJob(String job, String owner, Duration ttl) {
-    String insert = vendor == Vendor.POSTGRESQL ? "INSERT INTO deploy_locks (id) VALUES (?) ON CONFLICT (id) DO NOTHING"
-        : "INSERT IGNORE INTO deploy_locks (id) VALUES (?)";
-    return db.pool().preparedQuery(vendor.sql(insert)).execute(Tuple.of(job))
+    return vendor.insertIfAbsent(db.pool(), "INSERT INTO deploy_locks (id) VALUES (?)", Tuple.of(job))
         .compose(v -> locks.take(job, owner, ttl));
   }
 

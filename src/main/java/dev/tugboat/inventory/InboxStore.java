@@ -87,6 +87,8 @@ public final class InboxStore {
     String insert = vendor == Vendor.POSTGRESQL
         ? "INSERT INTO inventory_inbox (id, event, received_at, state, next_attempt_at, last_error) VALUES " + values
             + " ON CONFLICT (id) DO NOTHING"
+        // one envelope is one multi-row INSERT, so a duplicate id must skip its row, not fail the statement: the
+        // only INSERT IGNORE left; every value was checked against its column at the door (RegistryEvent.parse)
         : "INSERT IGNORE INTO inventory_inbox (id, event, received_at, state, next_attempt_at, last_error) VALUES " + values;
     Tuple params = Tuple.tuple();
     rows.forEach(row -> {

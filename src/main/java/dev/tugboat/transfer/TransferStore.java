@@ -148,10 +148,8 @@ final class TransferStore {
    * random one and every node reads it back, so any node can resume any job.
    */
   Future<String> sharedKey() {
-    String insert = vendor == Vendor.POSTGRESQL
-        ? "INSERT INTO transfer_keys (id, secret) VALUES ('secrets', ?) ON CONFLICT (id) DO NOTHING"
-        : "INSERT IGNORE INTO transfer_keys (id, secret) VALUES ('secrets', ?)";
-    return db.pool().preparedQuery(vendor.sql(insert)).execute(Tuple.of(SecretBox.newKey()))
+    return vendor.insertIfAbsent(db.pool(), "INSERT INTO transfer_keys (id, secret) VALUES ('secrets', ?)",
+            Tuple.of(SecretBox.newKey()))
         .compose(v -> db.pool().query("SELECT secret FROM transfer_keys WHERE id = 'secrets'").execute())
         .map(rows -> rows.iterator().next().getString("secret"));
   }

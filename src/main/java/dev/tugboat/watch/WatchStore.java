@@ -80,12 +80,9 @@ public final class WatchStore {
     String columns = "(id, registry, repository, nomad_job, nomad_tasks, policy, source, pinned_tag, auto_deploy,"
         + " seen_tags, nomad_namespace, next_check_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, '[]', ?, "
         + vendor.now() + ", " + vendor.now() + ")";
-    String sql = vendor == Vendor.POSTGRESQL ? "INSERT INTO watch_repos " + columns + " ON CONFLICT (id) DO NOTHING"
-        : "INSERT IGNORE INTO watch_repos " + columns;
-    return client.preparedQuery(vendor.sql(sql))
-        .execute(Tuple.of(w.name(), w.registry(), w.repository(), w.job(), new JsonArray(w.tasks()).encode(), w.policy(),
-            source, true).addString(w.namespace()))
-        .map(rows -> rows.rowCount() == 1);
+    return vendor.insertIfAbsent(client, "INSERT INTO watch_repos " + columns,
+        Tuple.of(w.name(), w.registry(), w.repository(), w.job(), new JsonArray(w.tasks()).encode(), w.policy(),
+            source, true).addString(w.namespace()));
   }
 
   public Future<Boolean> remove(String name) {
