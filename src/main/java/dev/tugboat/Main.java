@@ -83,8 +83,20 @@ public final class Main {
     @Option(names = "--keyfile", paramLabel = "PATH", description = "same as --set http.tlsKey=PATH (imagelist flag)")
     String keyFile;
 
+    @Option(names = "--cluster", description = "same as --set cluster.enabled=true: join the clustered event bus")
+    boolean cluster;
+
     @Override
     public Integer call() {
+      Settings settings = options.load(flags());
+      Server server = Server.start(settings).await();
+      // SIGTERM / Ctrl-C: this hook thread is not a Vert.x thread, so waiting here blocks no event loop
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> server.close().await(), "tugboat-shutdown"));
+      return 0;
+    }
+
+    /** The convenience flags as the keys they stand for. */
+    Map<String, String> flags() {
       Map<String, String> extra = new LinkedHashMap<>();
       if (port != null) {
         extra.put("http.port", port.toString());
@@ -98,11 +110,10 @@ public final class Main {
       if (keyFile != null) {
         extra.put("http.tlsKey", keyFile);
       }
-      Settings settings = options.load(extra);
-      Server server = Server.start(settings).await();
-      // SIGTERM / Ctrl-C: this hook thread is not a Vert.x thread, so waiting here blocks no event loop
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> server.close().await(), "tugboat-shutdown"));
-      return 0;
+      if (cluster) {
+        extra.put("cluster.enabled", "true");
+      }
+      return extra;
     }
   }
 

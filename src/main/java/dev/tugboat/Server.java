@@ -5,16 +5,20 @@ import dev.tugboat.api.Capability;
 import dev.tugboat.api.HttpApiVerticle;
 import dev.tugboat.api.Services;
 import dev.tugboat.api.TokenAuth;
+import dev.tugboat.bus.Cluster;
+import dev.tugboat.bus.HazelcastConfig;
 import dev.tugboat.config.Settings;
 import dev.tugboat.db.Database;
 import dev.tugboat.db.DbUrl;
 import dev.tugboat.db.EmbeddedPostgresServer;
 import dev.tugboat.db.Migrations;
+import dev.tugboat.db.NodeLeases;
 import dev.tugboat.inventory.InventoryModule;
 import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.RegistryClient;
 import dev.tugboat.transfer.TransferModule;
 import dev.tugboat.watch.WatchModule;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -25,8 +29,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -42,6 +48,7 @@ public final class Server {
   private final Vertx vertx;
   private final Services services;
   private final EmbeddedPostgresServer embedded;
+  private String httpDeployment;
 
   private Server(Vertx vertx, Services services, EmbeddedPostgresServer embedded) {
     this.vertx = vertx;
@@ -56,15 +63,20 @@ public final class Server {
    */
   public static Future<Server> start(Settings settings) {
     Promise<Server> started = Promise.promise();
-    open(settings).onFailure(started::fail).onSuccess(server -> server.deploy().onComplete(deployed -> {
-      if (deployed.succeeded()) {
-        LOG.info("Tugboat listening on {}://{}:{} (database {})", settings.http().tls() ? "https" : "http",
-            settings.http().host(), server.port(), server.services.db().url());
-        started.complete(server);
-      } else {
-        server.close().onComplete(closed -> started.fail(deployed.cause()));
-      }
-    }));
+    open(settings, settings.cluster().enabled()).onFailure(started::fail).onSuccess(server -> server.deploy()
+        .compose(v -> server.services.cluster().announce(settings.http().tls(), settings.http().host(), server.port()))
+        .onComplete(deployed -> {
+          if (deployed.succeeded()) {
+            Cluster cluster = server.services.cluster();
+            LOG.info("Tugboat node {} {}", cluster.node(), cluster.clustered()
+                ? "joined cluster " + settings.cluster().name() + " (" + cluster.size() + " member(s))" : "(not clustered)");
+            LOG.info("Tugboat listening on {}://{}:{} (database {})", settings.http().tls() ? "https" : "http",
+                settings.http().host(), server.port(), server.services.db().url());
+            started.complete(server);
+          } else {
+            server.close().onComplete(closed -> started.fail(deployed.cause()));
+          }
+        }));
     return started.future();
   }
 
@@ -73,16 +85,44 @@ public final class Server {
    * verticles: what one-off commands such as {@code tugboat updater} need.
    */
   public static Future<Server> open(Settings settings) {
+    return open(settings, false);
+  }
+
+  /** {@link #open(Settings)}, joining the cluster first when {@code clustered} (only {@code server} does). */
+  private static Future<Server> open(Settings settings, boolean clustered) {
+    String node = Cluster.newNodeId();
+    Instant startedAt = Instant.now();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.builder()
+    metrics.config().commonTags("node", node); // before any meter exists: every series carries the node
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
         // vertx-micrometer keeps backends in a static map by name: a name per node keeps nodes in one JVM (tests) apart
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-            .setRegistryName("tugboat-" + java.util.UUID.randomUUID())
-            .setJvmMetricsEnabled(true).setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
-        .withMetrics(new MicrometerMetricsFactory(metrics))
-        .build();
-    EmbeddedPostgresServer[] embedded = new EmbeddedPostgresServer[1];
+        .setRegistryName("tugboat-" + node)
+        .setJvmMetricsEnabled(true).setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(metrics));
+    HazelcastClusterManager manager = null;
+    if (clustered) {
+      Settings.Cluster c = settings.cluster();
+      options.getEventBusOptions().setPort(c.eventBusPort()).setClusterNodeMetadata(Cluster.metadata(node, startedAt, null));
+      if (!c.host().isEmpty()) {
+        options.getEventBusOptions().setHost(c.host());
+      }
+      manager = new HazelcastClusterManager(HazelcastConfig.of(c));
+    }
+    Cluster cluster = new Cluster(node, startedAt, manager);
+    Gauge.builder("tugboat_cluster_members", cluster, Cluster::size)
+        .description("members of this node's cluster as it sees them (1 when not clustered)").register(metrics);
     Promise<Server> result = Promise.promise(); // context-free, as in start()
+    Future<Vertx> built = manager == null ? Future.succeededFuture(builder.with(options).build())
+        : builder.with(options).withClusterManager(manager).buildClustered();
+    built.onFailure(failure -> result.fail(new IllegalStateException("cluster " + settings.cluster().name()
+        + " not joined: " + failure.getMessage(), failure)));
+    built.onSuccess(vertx -> open(vertx, settings, metrics, cluster).onComplete(result));
+    return result.future();
+  }
+
+  private static Future<Server> open(Vertx vertx, Settings settings, PrometheusMeterRegistry metrics, Cluster cluster) {
+    EmbeddedPostgresServer[] embedded = new EmbeddedPostgresServer[1];
+    Promise<Server> result = Promise.promise();
     database(vertx, settings, embedded)
         .compose(url -> settings.db().migrate() ? migrate(vertx, url) : Future.succeededFuture(url))
         .compose(url -> {
@@ -90,7 +130,7 @@ public final class Server {
           RegistryClient registry = new RegistryClient(vertx, settings.registries(), metrics);
           EgressPolicy egress = EgressPolicy.of(settings.egress().allow(), settings.egress().deny());
           return tokens(vertx, settings).map(tokens -> new Server(vertx, new Services(settings, db, tokens, registry,
-              metrics, Clock.systemUTC(), new AtomicInteger(), egress), embedded[0]));
+              metrics, Clock.systemUTC(), new AtomicInteger(), egress, cluster), embedded[0]));
         })
         .onComplete(opened -> {
           if (opened.succeeded()) {
@@ -129,6 +169,7 @@ public final class Server {
     return deployed
         .compose(v -> vertx.deployVerticle(() -> new HttpApiVerticle(services, capabilities),
             new DeploymentOptions().setInstances(instances)))
+        .onSuccess(id -> httpDeployment = id)
         .mapEmpty();
   }
 
@@ -175,12 +216,27 @@ public final class Server {
   }
 
   /**
-   * Undeploys the verticles first (the HTTP server drains in-flight requests), then Vert.x closes the
-   * pool, then the embedded database stops.
+   * Readiness fails at once (a clustered node then waits {@code cluster.drainDelay}, so the load balancer stops
+   * sending it requests); the HTTP server drains in-flight requests, the other verticles stop, the node gives its
+   * leases back (another node takes its work over at once), then Vert.x leaves the cluster and closes the pool, and
+   * the embedded database stops.
    */
   public Future<Void> close() {
     services.tokens().close();
-    Future<Void> closed = vertx.close().onComplete(ignored -> LOG.info("Tugboat stopped"));
+    Cluster cluster = services.cluster();
+    cluster.drain();
+    long delay = cluster.clustered() ? services.settings().cluster().drainDelay().toMillis() : 0;
+    Future<?> drained = delay > 0 ? vertx.timer(delay) : Future.succeededFuture();
+    Promise<Void> stopped = Promise.promise(); // context-free: the event loops are gone when Vert.x has closed
+    drained
+        .compose(v -> httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment))
+        .compose(v -> Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()))
+        .compose(v -> new NodeLeases(services.db()).release(cluster.node()))
+        .onSuccess(freed -> LOG.info("node {} stopped; {} lease(s) given back", cluster.node(), freed))
+        .onFailure(failure -> LOG.warn("node {}: leases not given back ({}); they expire", cluster.node(),
+            failure.getMessage()))
+        .onComplete(ignored -> vertx.close().onComplete(stopped));
+    Future<Void> closed = stopped.future().onComplete(ignored -> LOG.info("Tugboat stopped"));
     return embedded == null ? closed : closed.transform(ignored -> stopEmbedded(embedded));
   }
 

@@ -31,7 +31,8 @@ public final class HttpApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(http.bodyLimit()));
     router.route().handler(new RequestGuard());
-    OpsRoutes.mount(router, vertx, services.db(), services.metrics());
+    OpsRoutes.mount(router, vertx, services.db(), services.metrics(), services.cluster());
+    new ClusterRoutes(services.cluster(), new dev.tugboat.db.NodeLeases(services.db())).mount(router);
     capabilities.forEach(capability -> capability.mount(router));
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx,

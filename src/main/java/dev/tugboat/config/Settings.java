@@ -10,7 +10,7 @@ import java.util.Set;
 
 /** The typed, validated configuration. Built only through {@link #from(JsonObject)}. */
 public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> registries, Inventory inventory,
-                       Transfer transfer, Watch watch, Deploy deploy, Egress egress) {
+                       Transfer transfer, Watch watch, Deploy deploy, Egress egress, Cluster cluster) {
 
   public record Http(String host, int port, int instances, long bodyLimit, Duration shutdownTimeout, String tlsCert,
                      String tlsKey) {
@@ -51,7 +51,8 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
    * The inventory: how often the inbox is swept for events the bus wake-up missed, and the scheduled re-scan
    * ({@code rescanInterval} zero = off; {@code rescanMode} latest|all as {@code tugboat updater}).
    */
-  public record Inventory(Duration sweepInterval, Duration rescanInterval, String rescanMode, int workers) {
+  public record Inventory(Duration sweepInterval, Duration rescanInterval, String rescanMode, int workers,
+                          Duration leaseTtl) {
     public boolean rescanEnabled() {
       return !rescanInterval.isZero();
     }
@@ -67,7 +68,7 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
   }
 
   /** The watcher: how often each repository is checked, and the repositories from the configuration. */
-  public record Watch(Duration pollInterval, List<WatchedRepoSettings> repos) {}
+  public record Watch(Duration pollInterval, List<WatchedRepoSettings> repos, Duration leaseTtl) {}
 
   /**
    * One watched repository: {@code name} is the key of the registrywatcher routes ({@code /tags/{name}}),
@@ -106,6 +107,15 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
    */
   public record Egress(List<String> allow, List<String> deny, Duration timeout) {}
 
+  /**
+   * The clustered event bus: Hazelcast's {@code name}, member {@code port} and join ({@code members} for TCP-IP,
+   * or {@code kubernetesServiceDns} for DNS discovery), the address both bind to and advertise ({@code host}, an
+   * IP address; empty = Hazelcast's choice) and the pinned {@code eventBusPort} (0 = any). {@code drainDelay}: how
+   * long a stopping clustered node reports unready before it stops accepting requests.
+   */
+  public record Cluster(boolean enabled, String name, String host, int port, int eventBusPort, List<String> members,
+                        String kubernetesServiceDns, Duration drainDelay) {}
+
   public static Settings from(JsonObject c) {
     JsonObject http = c.getJsonObject("http");
     JsonObject db = c.getJsonObject("db");
@@ -133,7 +143,8 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
         transfer(c.getJsonObject("transfer")),
         watch(c.getJsonObject("watch")),
         deploy(c.getJsonObject("deploy")),
-        egress(c.getJsonObject("egress")));
+        egress(c.getJsonObject("egress")),
+        cluster(c.getJsonObject("cluster")));
     if (settings.http().tlsCert().isEmpty() != settings.http().tlsKey().isEmpty()) {
       throw new ConfigException(settings.http().tlsCert().isEmpty() ? "http.tlsCert" : "http.tlsKey",
           "http.tlsCert and http.tlsKey go together");
@@ -155,6 +166,37 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
       throw new ConfigException("egress.deny", bad.getMessage());
     }
     return new Egress(allow, deny, duration(e, "egress.timeout", "timeout"));
+  }
+
+  private static Cluster cluster(JsonObject c) {
+    String name = text(c, "cluster.name", "name", false);
+    if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new ConfigException("cluster.name", "expected letters, digits, '-', '_', '.' (at most 64), got '" + name + "'");
+    }
+    String host = text(c, "cluster.host", "host", true);
+    if (!host.isEmpty() && !ipAddress(host)) {
+      throw new ConfigException("cluster.host", "expected an IP address of this machine, got '" + host + "'");
+    }
+    List<String> members = texts("cluster.members", required(c, "cluster.members", "members"));
+    for (int i = 0; i < members.size(); i++) {
+      if (!members.get(i).matches("[A-Za-z0-9.-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+](:\\d{1,5})?")) {
+        throw new ConfigException("cluster.members[" + i + "]", "expected host or host:port, got '" + members.get(i) + "'");
+      }
+    }
+    JsonObject k8s = c == null ? null : c.getJsonObject("kubernetes");
+    Duration drain = Durations.parse("cluster.drainDelay", required(c, "cluster.drainDelay", "drainDelay"));
+    if (drain.isNegative()) {
+      throw new ConfigException("cluster.drainDelay", "must not be negative");
+    }
+    return new Cluster(bool(c, "cluster.enabled", "enabled"), name, host, integer(c, "cluster.port", "port", 1, 65535),
+        integer(c, "cluster.eventBusPort", "eventBusPort", 0, 65535), members,
+        text(k8s, "cluster.kubernetes.serviceDns", "serviceDns", true), drain);
+  }
+
+  /** An IPv4 or IPv6 literal (Hazelcast selects its interface by address, not by name). */
+  private static boolean ipAddress(String host) {
+    return host.matches("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}")
+        || host.contains(":") && host.matches("[0-9A-Fa-f:.]+");
   }
 
   /**
@@ -195,10 +237,7 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
         throw new ConfigException("transfer.secretKey", "expected 32 bytes in base64, got " + bytes.length + " bytes");
       }
     }
-    Duration lease = duration(t, "transfer.leaseTtl", "leaseTtl");
-    if (lease.toMillis() < 1000) {
-      throw new ConfigException("transfer.leaseTtl", "must be at least 1s");
-    }
+    Duration lease = leaseTtl(t, "transfer.leaseTtl");
     return new Transfer(integer(t, "transfer.workers", "workers", 1, 256),
         integer(t, "transfer.parallelBlobs", "parallelBlobs", 1, 64),
         integer(t, "transfer.retries", "retries", 1, 100),
@@ -218,7 +257,7 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
       throw new ConfigException("inventory.rescanInterval", "must not be negative");
     }
     return new Inventory(duration(s, "inventory.sweepInterval", "sweepInterval"), rescan, mode,
-        integer(s, "inventory.workers", "workers", 1, 256));
+        integer(s, "inventory.workers", "workers", 1, 256), leaseTtl(s, "inventory.leaseTtl"));
   }
 
   /** A list from the YAML file, or a JSON list given as text (environment, --set). */
@@ -280,7 +319,7 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
           text(r, prefix + ".job", "job", false), List.copyOf(taskNames), policy,
           nomadName(r, prefix + ".namespace", "namespace")));
     }
-    return new Watch(duration(w, "watch.pollInterval", "pollInterval"), List.copyOf(repos));
+    return new Watch(duration(w, "watch.pollInterval", "pollInterval"), List.copyOf(repos), leaseTtl(w, "watch.leaseTtl"));
   }
 
   private static Deploy deploy(JsonObject d) {
@@ -290,10 +329,7 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
     if (!address.startsWith("http://") && !address.startsWith("https://")) {
       throw new ConfigException("deploy.nomad.address", "expected an http:// or https:// URL, got '" + address + "'");
     }
-    Duration lease = duration(d, "deploy.leaseTtl", "leaseTtl");
-    if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
-      throw new ConfigException("deploy.leaseTtl", "must be at least 1s");
-    }
+    Duration lease = leaseTtl(d, "deploy.leaseTtl");
     return new Deploy(
         bool(d, "deploy.dryRun", "dryRun"),
         duration(d, "deploy.timeout", "timeout"),
@@ -401,6 +437,15 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
       case "false", "no", "0", "off" -> false;
       default -> throw new ConfigException(key, "expected true or false, got '" + value + "'");
     };
+  }
+
+  /** A lease's time to live: renewed every third of it, so below a second the renewals would crowd the database. */
+  private static Duration leaseTtl(JsonObject section, String key) {
+    Duration ttl = duration(section, key, "leaseTtl");
+    if (ttl.toMillis() < 1000) {
+      throw new ConfigException(key, "must be at least 1s");
+    }
+    return ttl;
   }
 
   private static Duration duration(JsonObject section, String key, String name) {

@@ -92,6 +92,11 @@ public final class InboxStore {
     return client.preparedQuery(vendor.sql(insert)).execute(params).map(result -> result.rowCount());
   }
 
+  /** Extends the leases of every event {@code owner} holds (a batch being ingested). */
+  public Future<Integer> renew(String owner, Duration ttl) {
+    return leases.renewAll(owner, ttl);
+  }
+
   /** Claims up to {@code limit} pending events for {@code owner}. */
   public Future<List<Entry>> claim(String owner, Duration ttl, int limit) {
     return leases.claimRows(owner, ttl, limit, null, "id, event, attempts").map(rows -> {

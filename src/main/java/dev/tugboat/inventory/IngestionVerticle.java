@@ -3,22 +3,22 @@ package dev.tugboat.inventory;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.bus.WakeUps;
 import dev.tugboat.db.Backoff;
+import dev.tugboat.db.Leases;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Works the inventory inbox: woken by the webhook (event bus) and by a periodic sweep, it claims pending
  * events under a lease (any number of nodes, no event processed twice at once), handles them in arrival
- * order, and records the outcome; failures are retried with backoff, then marked FAILED with the reason.
+ * order, and records the outcome; failures are retried with backoff, then marked FAILED with the reason. The
+ * batch's leases are renewed while it is worked on; those of a node that died run out and another node takes over.
  */
 public final class IngestionVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(IngestionVerticle.class);
-  static final Duration LEASE = Duration.ofMinutes(2);
   static final int BATCH = 32;
   static final int MAX_ATTEMPTS = 8;
   /** 2 s, 4 s, … at most 5 min between attempts. */
@@ -27,14 +27,17 @@ public final class IngestionVerticle extends VerticleBase {
   private final InboxStore inbox;
   private final Ingestion ingestion;
   private final Duration sweep;
-  private final String owner = "ingestion-" + UUID.randomUUID();
+  private final Duration lease;
+  private final String owner;
   private final WakeUps wakeUps = new WakeUps(this::drain,
       failure -> LOG.warn("inventory inbox: claim failed ({}); the sweep retries", failure.getMessage()));
 
-  public IngestionVerticle(InboxStore inbox, Ingestion ingestion, Duration sweep) {
+  public IngestionVerticle(InboxStore inbox, Ingestion ingestion, Duration sweep, String node, Duration lease) {
     this.inbox = inbox;
     this.ingestion = ingestion;
     this.sweep = sweep;
+    this.owner = Leases.owner(node, "ingestion");
+    this.lease = lease;
   }
 
   @Override
@@ -48,12 +51,13 @@ public final class IngestionVerticle extends VerticleBase {
   }
 
   private Future<Void> drain() {
-    return inbox.claim(owner, LEASE, BATCH).compose(entries -> {
+    return inbox.claim(owner, lease, BATCH).compose(entries -> {
       if (entries.isEmpty()) {
         return Future.succeededFuture();
       }
       // layer, pull and mount events were stored IGNORED: what is claimed needs the registry, in order
-      return processAll(entries, 0).compose(v -> drain());
+      return Leases.renewing(vertx, lease, () -> inbox.renew(owner, lease), () -> processAll(entries, 0))
+          .compose(v -> drain());
     });
   }
 

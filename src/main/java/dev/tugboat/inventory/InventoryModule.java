@@ -35,13 +35,15 @@ public final class InventoryModule implements Capability {
   @Override
   public Future<Void> deploy() {
     Settings.Inventory settings = services.settings().inventory();
-    Future<String> deployed = vertx.deployVerticle(new IngestionVerticle(inbox, ingestion, settings.sweepInterval()));
+    String node = services.cluster().node();
+    Future<String> deployed = vertx.deployVerticle(new IngestionVerticle(inbox, ingestion, settings.sweepInterval(),
+        node, settings.leaseTtl()));
     if (settings.rescanEnabled()) {
       InventoryRescan rescan = rescan();
       Schedule schedule = new Schedule(services.db(), RescanVerticle.SCHEDULE, settings.rescanInterval());
       deployed = deployed.compose(id -> vertx.deployVerticle(new RescanVerticle(schedule,
           () -> settings.rescanMode().equals("latest") ? rescan.latest() : rescan.all(), settings.rescanInterval(),
-          services.metrics())));
+          services.metrics(), node, settings.leaseTtl())));
     }
     return deployed.mapEmpty();
   }

@@ -6,9 +6,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
-/** A job row. {@code secrets} is the sealed credentials (never shown; null once the job is over). */
+/**
+ * A job row. {@code secrets} is the sealed credentials (never shown; null once the job is over); {@code node} the
+ * node holding the job's lease (null when none does).
+ */
 record TransferJob(String id, String state, JsonObject request, String secrets, JsonObject progress, int attempts,
-                   int maxAttempts, String lastError, boolean cancelled, Instant createdAt, Instant finishedAt) {
+                   int maxAttempts, String lastError, boolean cancelled, Instant createdAt, Instant finishedAt,
+                   String node) {
   /** The transfer service's timestamp form: microseconds and {@code +00:00}. */
   private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxxx")
       .withZone(ZoneOffset.UTC);
@@ -38,6 +42,7 @@ record TransferJob(String id, String state, JsonObject request, String secrets, 
         .put("max_attempts", maxAttempts)
         .put("last_error", lastError)
         .put("cancelled", cancelled)
+        .put("node", node)
         .put("targets", targets);
   }
 }

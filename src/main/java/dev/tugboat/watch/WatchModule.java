@@ -50,9 +50,10 @@ public final class WatchModule implements Capability {
     return vertx.deployVerticle(new DeployVerticle(deployments,
             new NomadDeployer(vertx, client, settings.deploy(), services.clock()),
             new WatchOutcomes(store, settings.deploy().retryBackoff()), notifier, settings.deploy().dryRun(),
-            settings.deploy().leaseTtl()))
+            settings.deploy().leaseTtl(), services.cluster().node()))
         .compose(id -> vertx.deployVerticle(new WatchVerticle(store, deployments, requests, services.registry(), notifier,
-            settings.watch().pollInterval(), services.clock(), settings.watch().repos())))
+            settings.watch().pollInterval(), services.clock(), settings.watch().repos(), services.cluster().node(),
+            settings.watch().leaseTtl())))
         .mapEmpty();
   }
 

@@ -3,6 +3,7 @@ package dev.tugboat.watch;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.bus.WakeUps;
 import dev.tugboat.config.Settings.WatchedRepoSettings;
+import dev.tugboat.db.Leases;
 import dev.tugboat.deploy.DeploymentStore;
 import dev.tugboat.deploy.Notice;
 import dev.tugboat.deploy.Notifier;
@@ -15,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,11 +23,11 @@ import org.slf4j.LoggerFactory;
  * Checks watched repositories: a repository is due when its {@code next_check_at} passes (poll interval),
  * when the inventory records a push of it ({@code image.pushed}), or when the API changes it. Due rows are
  * claimed under a lease, so each check runs on one node; a check reads the tags and the desired tag's
- * digest (manifest HEAD), decides, queues a deployment when needed, and records what it saw.
+ * digest (manifest HEAD), decides, queues a deployment when needed, and records what it saw. The leases are
+ * renewed while checks run; those of a node that died run out, and its checks run elsewhere.
  */
 public final class WatchVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WatchVerticle.class);
-  static final Duration LEASE = Duration.ofMinutes(2);
   static final Duration MAX_SWEEP = Duration.ofSeconds(5);
   static final int BATCH = 16;
 
@@ -40,13 +40,17 @@ public final class WatchVerticle extends VerticleBase {
   private final Clock clock;
   private final List<WatchedRepoSettings> configured;
   private boolean synced;
-  private final String owner = "watcher-" + UUID.randomUUID();
+  private final String owner;
+  private final Duration lease;
   private MessageConsumer<JsonObject> pushes;
   private final WakeUps wakeUps = new WakeUps(this::drain,
       failure -> LOG.warn("watch: database unavailable ({}); the sweep retries", failure.getMessage()));
 
   public WatchVerticle(WatchStore store, DeploymentStore deployments, DeployRequests requests, RegistryClient registry,
-                       Notifier notifier, Duration pollInterval, Clock clock, List<WatchedRepoSettings> configured) {
+                       Notifier notifier, Duration pollInterval, Clock clock, List<WatchedRepoSettings> configured,
+                       String node, Duration lease) {
+    this.owner = Leases.owner(node, "watcher");
+    this.lease = lease;
     this.store = store;
     this.deployments = deployments;
     this.requests = requests;
@@ -92,8 +96,9 @@ public final class WatchVerticle extends VerticleBase {
         return drain();
       });
     }
-    return store.claimDue(owner, LEASE, BATCH).compose(repos -> repos.isEmpty() ? Future.succeededFuture()
-        : Future.join(repos.stream().map(this::check).toList()).compose(v -> drain()));
+    return store.claimDue(owner, lease, BATCH).compose(repos -> repos.isEmpty() ? Future.succeededFuture()
+        : Leases.renewing(vertx, lease, () -> store.renew(owner, lease),
+            () -> Future.join(repos.stream().map(this::check).toList())).compose(v -> drain()));
   }
 
   private Future<Void> check(WatchedRepo repo) {
