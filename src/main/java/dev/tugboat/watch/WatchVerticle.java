@@ -65,7 +65,8 @@ public final class WatchVerticle extends VerticleBase {
   public Future<?> start() {
     // local: the node that recorded the push marks the rows once, then wakes every watcher
     pushes = vertx.eventBus().localConsumer(Addresses.IMAGE_PUSHED, message -> pushed(message.body()));
-    Duration sweep = pollInterval.compareTo(MAX_SWEEP) < 0 ? pollInterval : MAX_SWEEP;
+    // a due check waits for the next sweep: a quarter of the interval keeps checks close to once per interval
+    Duration sweep = Duration.ofMillis(Math.max(250, Math.min(pollInterval.toMillis() / 4, MAX_SWEEP.toMillis())));
     return Future.all(pushes.completion(), wakeUps.listen(vertx, Addresses.WATCH_WAKE, sweep));
   }
 

@@ -39,7 +39,8 @@ public final class ClusterNodes implements AutoCloseable {
   private final Map<String, String> sets;
   private final List<Slot> slots;
   private final ServerProcess[] nodes;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
 
   private ClusterNodes(String name, Map<String, String> sets, List<Slot> slots) {
     this.name = name;
@@ -195,6 +196,18 @@ public final class ClusterNodes implements AutoCloseable {
       if (node != null) {
         node.close();
       }
+    }
+  }
+
+  /** Prints a measured figure and appends it to target/cluster-figures.txt (the report of a run's failover times). */
+  public static void figure(String format, Object... args) {
+    String line = java.time.Instant.now() + " " + String.format(format, args);
+    System.out.println(line);
+    try {
+      java.nio.file.Files.writeString(java.nio.file.Path.of("target", "cluster-figures.txt"), line + "\n",
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -29,6 +29,9 @@ public final class TcpProxy implements AutoCloseable {
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private volatile boolean blocked;
   private volatile boolean closed;
+  /** Bytes per second through the proxy in all (both directions, all connections); 0 = unlimited. */
+  private volatile long rate;
+  private long nextFree; // System.nanoTime() from which the next bytes may pass (guarded by this)
 
   private TcpProxy(String host, int port) throws IOException {
     this.upstream = new InetSocketAddress(host, port);
@@ -57,6 +60,30 @@ public final class TcpProxy implements AutoCloseable {
 
   public void unblock() {
     blocked = false;
+  }
+
+  /** Limits the bytes per second through the proxy in all (a slow link); 0 lifts the limit. */
+  public TcpProxy throttle(long bytesPerSecond) {
+    rate = bytesPerSecond;
+    return this;
+  }
+
+  /** Waits until {@code n} more bytes fit in the limit. */
+  private void pace(int n) throws InterruptedException {
+    long limit = rate;
+    if (limit <= 0) {
+      return;
+    }
+    long until;
+    synchronized (this) {
+      long now = System.nanoTime();
+      nextFree = Math.max(nextFree, now) + n * 1_000_000_000L / limit;
+      until = nextFree;
+    }
+    long wait = until - System.nanoTime();
+    if (wait > 0) {
+      Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+    }
   }
 
   private void accept() {
@@ -94,11 +121,14 @@ public final class TcpProxy implements AutoCloseable {
     byte[] buf = new byte[16 * 1024];
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       for (int n; (n = in.read(buf)) >= 0; ) { // ends when either side closes
+        pace(n);
         out.write(buf, 0, n);
         out.flush();
       }
     } catch (IOException ignored) {
       // a cut connection
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       closeQuietly(from);
       closeQuietly(to);
