@@ -6,6 +6,7 @@ import dev.tugboat.api.TokenAuth;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.registry.Digests;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
  * is configured. Content-Type is not checked: events v1 and v2 and plain JSON are all accepted.
  */
 public final class WebhookRoutes {
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
   private static final Logger LOG = LoggerFactory.getLogger(WebhookRoutes.class);
 
   private final InboxStore inbox;
@@ -59,7 +61,9 @@ public final class WebhookRoutes {
       }
       metrics.counter("tugboat_inventory_events_received").increment(events.size());
       if (stored.result().pending()) {
-        ctx.vertx().eventBus().publish(Addresses.INVENTORY_INBOX, null);
+        // this node drains what it stored (local: waking every member for one batch only makes the others claim
+        // nothing); should it die first, the others' sweeps take the events
+        ctx.vertx().eventBus().publish(Addresses.INVENTORY_INBOX, null, LOCAL);
       }
       ctx.json(new JsonObject().put("received", events.size()).put("stored", stored.result().stored()));
     });

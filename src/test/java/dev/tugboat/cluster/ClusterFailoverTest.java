@@ -206,12 +206,15 @@ class ClusterFailoverTest {
   void webhookThroughLoadBalancer() throws Exception {
     int images = 30;
     Map<String, String> digests = new LinkedHashMap<>();
+    Set<String> pushes = new java.util.HashSet<>(); // "repository digest" of every push the registry notifies
     CompletableFuture<Void> replaced = null;
     int victim = 1;
     for (int i = 0; i < images; i++) {
       String repo = "hooked/app-" + i;
-      digests.put(repo, TestImages.pushSmallImage(notifying, repo, List.of("v1"), 8000 + vendor.ordinal() * 100 + i)
-          .digest());
+      TestImages.SmallImage image = TestImages.pushSmallImage(notifying, repo, List.of("v1"),
+          8000 + vendor.ordinal() * 100 + i);
+      digests.put(repo, image.digest());
+      List.of(image.digest(), image.configDigest(), image.layerDigest()).forEach(d -> pushes.add(repo + " " + d));
       if (i == images / 3) {
         nodes.kill(victim);
         replaced = CompletableFuture.runAsync(() -> nodes.restart(victim));
@@ -223,8 +226,18 @@ class ClusterFailoverTest {
     ClusterNodes.figure("%s: webhook stream with kill -9: all %d images visible %d ms after the last push", vendor,
         images, (System.nanoTime() - pushed) / 1_000_000);
     Map<String, Integer> states = inboxStates();
-    ClusterNodes.figure("%s: inbox rows by state: %s", vendor, states);
+    Map<String, Long> byNode = haproxy.logLines().stream().filter(l -> l.contains("POST /dockerRegistry/event"))
+        .collect(Collectors.groupingBy(l -> l.replaceAll(".* nodes/(\\S+) .*", "$1") + " " + l.replaceAll(
+            ".* nodes/\\S+ \\S+ (\\d+) .*", "$1"), TreeMap::new, Collectors.counting()));
+    ClusterNodes.figure("%s: inbox rows by state %s; notifications per node and status at haproxy %s", vendor, states,
+        byNode);
     assertThat(states.keySet()).as("nothing pending or failed").containsOnly("DONE", "IGNORED");
+    Set<String> stored = storedPushes();
+    Set<String> lost = new java.util.TreeSet<>(pushes);
+    lost.removeAll(stored);
+    ClusterNodes.figure("%s: webhook stream: %d push events (blobs and manifests), %d lost", vendor, pushes.size(),
+        lost.size());
+    assertThat(lost).as("push events the registry sent that were never stored").isEmpty();
     assertThat(manifestEventsDone()).as("manifest push events ingested (one per image; a repeated delivery has the same id)")
         .isEqualTo(images);
     replaced.get(120, java.util.concurrent.TimeUnit.SECONDS);
@@ -308,6 +321,17 @@ class ClusterFailoverTest {
     for (String name : names) {
       assertThat(registrations.get(name)).as(name + " registrations").isEqualTo(released.contains(name) ? 1 : 0);
       assertThat(deployments(name)).as(name + " deployments").hasSize(released.contains(name) ? 1 : 0);
+    }
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("every message crossed the cluster: no node logged a missing codec or an event-bus failure")
+  void busBodiesNeedNoCodec() {
+    // every address was used above (inbox and image wake-ups, transfer jobs/progress, watch and deploy wake-ups)
+    for (int i = 0; i < nodes.size(); i++) {
+      assertThat(nodes.node(i).log()).as("node " + i).doesNotContain("No message codec", "ReplyException",
+          "Failed to send message");
     }
   }
 
@@ -403,6 +427,22 @@ class ClusterFailoverTest {
       }
     }
     return states;
+  }
+
+  /** "repository digest" of every push event in the inbox. */
+  static Set<String> storedPushes() throws Exception {
+    Set<String> out = new java.util.HashSet<>();
+    try (var conn = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+         var rs = conn.createStatement().executeQuery("SELECT event FROM inventory_inbox")) {
+      while (rs.next()) {
+        JsonObject event = new JsonObject(rs.getString(1));
+        if ("push".equals(event.getString("action"))) {
+          JsonObject target = event.getJsonObject("target");
+          out.add(target.getString("repository") + " " + target.getString("digest"));
+        }
+      }
+    }
+    return out;
   }
 
   static int manifestEventsDone() throws Exception {
