@@ -122,6 +122,16 @@ members() { # i -> number of members node i lists
   curl -fsS --max-time 5 "http://127.0.0.1:${NODE_HTTP[$1]}/api/v1/cluster" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["members"]))'
 }
 
+join_two() { # starts nodes 2 and 3, waits until the three form one cluster, balances over them
+  start_node 2; start_node 3; await_ready 2; await_ready 3
+  local deadline=$((SECONDS + 60))
+  until [[ "$(members 1)" == 3 && "$(members 2)" == 3 && "$(members 3)" == 3 ]]; do
+    ((SECONDS < deadline)) || die "the 3 nodes did not form one cluster"
+    sleep 0.5
+  done
+  haproxy_with 1 2 3
+}
+
 LB_PORT=$(free_port)
 haproxy_with() { # node indexes...
   [[ -z "$HAPROXY_PID" ]] || { kill "$HAPROXY_PID"; wait "$HAPROXY_PID" 2>/dev/null || true; }
@@ -196,13 +206,7 @@ printf '%-6s %-6s %-10s %-8s %-9s %-9s %-12s %-7s %-6s %s\n' phase nodes "events
 load a 1 "$WARMUP"
 
 log "starting nodes 2 and 3 (joining node 1)"
-start_node 2; start_node 3; await_ready 2; await_ready 3
-deadline=$((SECONDS + 60))
-until [[ "$(members 1)" == 3 && "$(members 2)" == 3 && "$(members 3)" == 3 ]]; do
-  ((SECONDS < deadline)) || die "the 3 nodes did not form one cluster"
-  sleep 0.5
-done
-haproxy_with 1 2 3
+join_two
 load b 3 "$WARMUP_3" # the two new JVMs get a third of the load each: a longer warm-up for their JIT
 
 log "stopping nodes 2 and 3 (SIGTERM)"
@@ -217,13 +221,7 @@ echo
 # ---------------------------------------------------------------- failover
 if [[ "$SKIP_FAILOVER" != 1 ]]; then
   log "starting nodes 2 and 3 again for the failover"
-  start_node 2; start_node 3; await_ready 2; await_ready 3
-  deadline=$((SECONDS + 60))
-  until [[ "$(members 1)" == 3 && "$(members 2)" == 3 && "$(members 3)" == 3 ]]; do
-    ((SECONDS < deadline)) || die "the 3 nodes did not form one cluster"
-    sleep 0.5
-  done
-  haproxy_with 1 2 3
+  join_two
   registry() { # name -> REG=host:port
     local name=$1 port
     port=$(free_port)

@@ -225,7 +225,8 @@ public final class Server {
     services.tokens().close();
     Cluster cluster = services.cluster();
     cluster.drain();
-    long delay = cluster.clustered() ? services.settings().cluster().drainDelay().toMillis() : 0;
+    // only a clustered node that was taking requests has a load balancer to wait for
+    long delay = cluster.clustered() && httpDeployment != null ? services.settings().cluster().drainDelay().toMillis() : 0;
     Future<?> drained = delay > 0 ? vertx.timer(delay) : Future.succeededFuture();
     Promise<Void> stopped = Promise.promise(); // context-free: the event loops are gone when Vert.x has closed
     drained

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,7 +40,7 @@ public final class ClusterRoutes {
               .put("address", m.address())
               .put("http", m.http())
               .put("started_at", m.startedAt() == null ? null : m.startedAt().toString())
-              .put("leases", new JsonObject(new java.util.LinkedHashMap<String, Object>(
+              .put("leases", new JsonObject(new LinkedHashMap<String, Object>(
                   counts.getOrDefault(m.node(), NodeLeases.zero()))))));
       return new JsonObject().put("node", cluster.node()).put("members", out);
     });

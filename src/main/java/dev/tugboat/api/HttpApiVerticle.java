@@ -1,6 +1,7 @@
 package dev.tugboat.api;
 
 import dev.tugboat.config.Settings;
+import dev.tugboat.db.NodeLeases;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -32,7 +33,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.route().handler(BodyHandler.create(false).setBodyLimit(http.bodyLimit()));
     router.route().handler(new RequestGuard());
     OpsRoutes.mount(router, vertx, services.db(), services.metrics(), services.cluster());
-    new ClusterRoutes(services.cluster(), new dev.tugboat.db.NodeLeases(services.db())).mount(router);
+    new ClusterRoutes(services.cluster(), new NodeLeases(services.db())).mount(router);
     capabilities.forEach(capability -> capability.mount(router));
     router.route().failureHandler(new ErrorHandler());
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx,

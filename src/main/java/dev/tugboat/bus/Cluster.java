@@ -123,8 +123,14 @@ public final class Cluster {
     if (manager == null) {
       return Future.succeededFuture(List.of(new Member(node, null, http, startedAt)));
     }
+    List<String> ids;
+    try {
+      ids = manager.getNodes();
+    } catch (RuntimeException notRunning) { // leaving: no cluster to list
+      return Future.succeededFuture(List.of());
+    }
     List<Future<Member>> reads = new ArrayList<>();
-    for (String id : manager.getNodes()) {
+    for (String id : ids) {
       Promise<NodeInfo> info = Promise.promise();
       manager.getNodeInfo(id, info);
       reads.add(info.future().map(Cluster::member).otherwise((Member) null));

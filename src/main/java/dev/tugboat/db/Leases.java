@@ -8,7 +8,9 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
@@ -32,7 +34,7 @@ public record Leases(Database db, String table, String ready, String order) {
    * {@code /api/v1/cluster} counts by and what a stopping node releases ({@link NodeLeases}).
    */
   public static String owner(String node, String role) {
-    return node + "/" + role + "-" + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt());
+    return node + "/" + role + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
   }
 
   /** The node part of an {@link #owner} name. */
@@ -127,7 +129,14 @@ public record Leases(Database db, String table, String ready, String order) {
    */
   public static <T> Future<T> renewing(Vertx vertx, Duration ttl, Supplier<Future<?>> renew, Supplier<Future<T>> work) {
     long timer = vertx.setPeriodic(Math.max(ttl.toMillis() / 3, 100), id -> renew.get());
-    return work.get().onComplete(done -> vertx.cancelTimer(timer));
+    Future<T> running;
+    try {
+      running = work.get();
+    } catch (RuntimeException e) {
+      vertx.cancelTimer(timer);
+      throw e;
+    }
+    return running.onComplete(done -> vertx.cancelTimer(timer));
   }
 
   /** Gives a row back; false when the owner no longer held it. */

@@ -6,6 +6,7 @@ import io.vertx.sqlclient.Tuple;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
@@ -31,7 +32,7 @@ public final class NodeLeases {
 
   /** The names leases are reported under, in order. */
   public static final List<String> REPORTED = TABLES.stream().map(Table::reportedAs)
-      .filter(java.util.Objects::nonNull).toList();
+      .filter(Objects::nonNull).toList();
 
   private final Database db;
 
