@@ -192,8 +192,14 @@ load() { # phase nodes warm-up -> prints a summary row, sets EPS_<phase> P99_<ph
   printf -v "CPU_$phase" '%s' "$cpu"
   # the load's manifest events name a registry that does not exist (127.0.0.1:5000), so their ingestion fails and is
   # retried with backoff for minutes: close this phase's off, so the next one does not also pay for its retries
-  psql_ -d "$DB" -c "UPDATE inventory_inbox SET state = 'FAILED', last_error = 'bench: closed after its phase'
-    WHERE id LIKE 'bench-%${run}-%' AND state = 'PENDING'" >/dev/null
+  # (the nodes are claiming the same rows meanwhile: PostgreSQL may pick this statement as a deadlock victim)
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    psql_ -d "$DB" -c "UPDATE inventory_inbox SET state = 'FAILED', last_error = 'bench: closed after its phase'
+      WHERE id LIKE 'bench-%${run}-%' AND state = 'PENDING'" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  die "could not close off phase $phase"
 }
 
 log "starting node 1 (cluster $CLUSTER, database $DB)"
