@@ -1,15 +1,25 @@
 # Tugboat: build, run and test. `make test` prepares the local services (scripts/prepare-test-env.sh).
 MVN ?= mvn
 JAR := target/tugboat.jar
+# Java 17 options Hazelcast (the clustered event bus) needs; the jar's manifest carries them too
+JAVA_OPTS := @conf/jvm.args
 
-.PHONY: build run test clean bench-ingest bench-ingest-paced bench-transfer
+.PHONY: build run run-node test clean bench-ingest bench-ingest-paced bench-transfer bench-cluster
 
 build:
 	$(MVN) -B -q package -Dmaven.test.skip=true
 
 # embedded PostgreSQL under data/pg, API on port 8080 (override: TUGBOAT_HTTP_PORT, TUGBOAT_DB_URL)
 run: build
-	java -jar $(JAR) server
+	java $(JAVA_OPTS) -jar $(JAR) server
+
+# one node of a local cluster: make run-node N=1 (N=1..3; embedded databases cannot be shared: set TUGBOAT_DB_URL)
+N ?= 1
+run-node: build
+	@test -n "$$TUGBOAT_DB_URL" || { echo "run-node: set TUGBOAT_DB_URL to the database the nodes share" >&2; exit 2; }
+	java $(JAVA_OPTS) -jar $(JAR) server --cluster --set http.port=$$((8080 + $(N))) \
+	  --set cluster.host=127.0.0.1 --set cluster.port=$$((5700 + $(N))) --set cluster.eventBusPort=$$((5800 + $(N))) \
+	  --set cluster.members=127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703
 
 test:
 	scripts/prepare-test-env.sh
@@ -31,3 +41,8 @@ bench-ingest-paced: build
 # PostgreSQL at 127.0.0.1:5432); see README "Transfer"
 bench-transfer: build
 	bench/transfer/run.sh
+
+# the ingest load of bench-ingest through haproxy against 1 and 3 clustered nodes on one PostgreSQL, then the
+# seconds from kill -9 to a resumed transfer; see README "Running a cluster"
+bench-cluster: build
+	bench/cluster/run.sh

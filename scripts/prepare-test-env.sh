@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a Debian 12 machine (run as root) for `mvn test`: installs the real services the tests use
 # (docker-registry = CNCF distribution 2.8, skopeo, wrk, chromium + chromium-driver for the web UI's browser tests,
-# MariaDB if absent), starts PostgreSQL on
+# haproxy for the cluster tests, MariaDB if absent), starts PostgreSQL on
 # 127.0.0.1:5432 and MariaDB on 127.0.0.1:3306, and makes sure database `test` exists on both.
 # Idempotent: on a prepared machine it only checks and prints one line per step.
 set -euo pipefail
@@ -23,16 +23,16 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-# 1. registry, skopeo, wrk
+# 1. registry, skopeo, wrk, haproxy (the load balancer of the cluster tests; they start their own instances)
 missing=()
-for tool in docker-registry skopeo wrk; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+for tool in docker-registry skopeo wrk /usr/sbin/haproxy; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$(basename "$tool")")
 done
 if ((${#missing[@]})); then
-  step "installing docker-registry skopeo wrk (missing: ${missing[*]})"
-  apt_install docker-registry skopeo wrk
+  step "installing docker-registry skopeo wrk haproxy (missing: ${missing[*]})"
+  apt_install docker-registry skopeo wrk haproxy
 else
-  step "docker-registry, skopeo, wrk present"
+  step "docker-registry, skopeo, wrk, haproxy present"
 fi
 
 # 1b. Debian's Chromium and its driver: the web UI's Selenium tests drive them headless (no browser download)

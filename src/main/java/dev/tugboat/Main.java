@@ -86,8 +86,22 @@ public final class Main {
     @Option(names = "--keyfile", paramLabel = "PATH", description = "same as --set http.tlsKey=PATH (imagelist flag)")
     String keyFile;
 
+    @Option(names = "--cluster", description = "same as --set cluster.enabled=true: join the clustered event bus")
+    boolean cluster;
+
     @Override
     public Integer call() {
+      Settings settings = options.load(flags());
+      Future<Server> starting = Server.start(settings);
+      // registered before the node listens, so a SIGTERM right after start-up still closes it in order; the hook
+      // thread is not a Vert.x thread, so waiting there blocks no event loop
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(starting, settings), "tugboat-shutdown"));
+      starting.await();
+      return 0;
+    }
+
+    /** The convenience flags as the keys they stand for. */
+    Map<String, String> flags() {
       Map<String, String> extra = new LinkedHashMap<>();
       if (port != null) {
         extra.put("http.port", port.toString());
@@ -101,13 +115,10 @@ public final class Main {
       if (keyFile != null) {
         extra.put("http.tlsKey", keyFile);
       }
-      Settings settings = options.load(extra);
-      Future<Server> starting = Server.start(settings);
-      // registered before the node listens, so a SIGTERM right after start-up still closes it in order; the hook
-      // thread is not a Vert.x thread, so waiting there blocks no event loop
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(starting, settings), "tugboat-shutdown"));
-      starting.await();
-      return 0;
+      if (cluster) {
+        extra.put("cluster.enabled", "true");
+      }
+      return extra;
     }
 
     /**

@@ -7,16 +7,20 @@ import dev.tugboat.api.HttpApiVerticle;
 import dev.tugboat.api.Services;
 import dev.tugboat.api.TokenAuth;
 import dev.tugboat.api.WebUi;
+import dev.tugboat.bus.Cluster;
+import dev.tugboat.bus.HazelcastConfig;
 import dev.tugboat.config.Settings;
 import dev.tugboat.db.Database;
 import dev.tugboat.db.DbUrl;
 import dev.tugboat.db.EmbeddedPostgresServer;
 import dev.tugboat.db.Migrations;
+import dev.tugboat.db.NodeLeases;
 import dev.tugboat.inventory.InventoryModule;
 import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.RegistryClient;
 import dev.tugboat.transfer.TransferModule;
 import dev.tugboat.watch.WatchModule;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -27,10 +31,12 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -73,19 +79,24 @@ public final class Server {
    */
   public static Future<Server> start(Settings settings) {
     Promise<Server> started = Promise.promise();
-    open(settings).onFailure(started::fail).onSuccess(server -> server.deploy().onComplete(deployed -> {
-      if (deployed.succeeded()) {
-        LOG.info("Tugboat listening on {}://{}:{} (database {})", settings.http().tls() ? "https" : "http",
-            settings.http().host(), server.port(), server.services.db().url());
-        String exposed = exposureWarning(settings);
-        if (exposed != null) {
-          LOG.warn(exposed);
-        }
-        started.complete(server);
-      } else {
-        server.close().onComplete(closed -> started.fail(deployed.cause()));
-      }
-    }));
+    open(settings, settings.cluster().enabled()).onFailure(started::fail).onSuccess(server -> server.deploy()
+        .compose(v -> server.services.cluster().announce(settings.http().tls(), settings.http().host(), server.port()))
+        .onComplete(deployed -> {
+          if (deployed.succeeded()) {
+            Cluster cluster = server.services.cluster();
+            LOG.info("Tugboat node {} {}", cluster.node(), cluster.clustered()
+                ? "joined cluster " + settings.cluster().name() + " (" + cluster.size() + " member(s))" : "(not clustered)");
+            LOG.info("Tugboat listening on {}://{}:{} (database {})", settings.http().tls() ? "https" : "http",
+                settings.http().host(), server.port(), server.services.db().url());
+            String exposed = exposureWarning(settings);
+            if (exposed != null) {
+              LOG.warn(exposed);
+            }
+            started.complete(server);
+          } else {
+            server.close().onComplete(closed -> started.fail(deployed.cause()));
+          }
+        }));
     return started.future();
   }
 
@@ -94,18 +105,46 @@ public final class Server {
    * verticles: what one-off commands such as {@code tugboat updater} need.
    */
   public static Future<Server> open(Settings settings) {
+    return open(settings, false);
+  }
+
+  /** {@link #open(Settings)}, joining the cluster first when {@code clustered} (only {@code server} does). */
+  private static Future<Server> open(Settings settings, boolean clustered) {
+    String node = Cluster.newNodeId();
+    Instant startedAt = Instant.now();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.builder()
+    metrics.config().commonTags("node", node); // before any meter exists: every series carries the node
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
         // vertx-micrometer keeps backends in a static map by name: a name per node keeps nodes in one JVM (tests) apart
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-            .setRegistryName("tugboat-" + java.util.UUID.randomUUID())
-            .setJvmMetricsEnabled(true).setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
-        .withMetrics(new MicrometerMetricsFactory(metrics))
-        .build();
+        .setRegistryName("tugboat-" + node)
+        .setJvmMetricsEnabled(true).setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(metrics));
+    HazelcastClusterManager manager = null;
+    if (clustered) {
+      Settings.Cluster c = settings.cluster();
+      options.getEventBusOptions().setPort(c.eventBusPort()).setClusterNodeMetadata(Cluster.metadata(node, startedAt, null));
+      if (!c.host().isEmpty()) {
+        options.getEventBusOptions().setHost(c.host());
+      }
+      manager = new HazelcastClusterManager(HazelcastConfig.of(c));
+    }
+    Cluster cluster = new Cluster(node, startedAt, manager);
+    Gauge.builder("tugboat_cluster_members", cluster, Cluster::size)
+        .description("members of this node's cluster as it sees them (1 when not clustered)").register(metrics);
+    Promise<Server> result = Promise.promise(); // context-free, as in start()
+    Future<Vertx> built = manager == null ? Future.succeededFuture(builder.with(options).build())
+        : builder.with(options).withClusterManager(manager).buildClustered();
+    built.onFailure(failure -> result.fail(new IllegalStateException("cluster " + settings.cluster().name()
+        + " not joined: " + failure.getMessage(), failure)));
+    built.onSuccess(vertx -> open(vertx, settings, metrics, cluster).onComplete(result));
+    return result.future();
+  }
+
+  private static Future<Server> open(Vertx vertx, Settings settings, PrometheusMeterRegistry metrics, Cluster cluster) {
     // a failure thrown in a callback (typically a late answer to a request the deadline already answered): one line
     vertx.exceptionHandler(Server::unhandled);
     EmbeddedPostgresServer[] embedded = new EmbeddedPostgresServer[1];
-    Promise<Server> result = Promise.promise(); // context-free, as in start()
+    Promise<Server> result = Promise.promise();
     database(vertx, settings, embedded)
         .compose(url -> settings.db().migrate() ? migrate(vertx, url) : Future.succeededFuture(url))
         .compose(url -> {
@@ -114,7 +153,7 @@ public final class Server {
           RegistryClient registry = new RegistryClient(vertx, settings.registries(), metrics, egress,
               settings.egress().timeout());
           return tokens(vertx, settings).map(tokens -> new Server(vertx, new Services(settings, db, tokens, registry,
-              metrics, Clock.systemUTC(), new AtomicInteger(), egress), embedded[0]));
+              metrics, Clock.systemUTC(), new AtomicInteger(), egress, cluster), embedded[0]));
         })
         .onComplete(opened -> {
           if (opened.succeeded()) {
@@ -243,32 +282,43 @@ public final class Server {
   }
 
   /**
-   * Stops the node in order, so nothing still running loses what it depends on: the HTTP API stops accepting and
-   * drains in-flight requests (within {@code http.shutdownTimeout}) while the pool is still open for their
-   * database work; then the capabilities' verticles stop (running jobs keep their leases, which expire for
-   * another node); then the pool closes, then Vert.x, then the embedded database. The whole sequence is bounded
-   * by the timeout plus {@link #CLOSE_GRACE}: past it, what was still running is logged and the result completes
-   * (the process then exits; a stuck outbound request cannot keep it alive). Context-free, and idempotent.
+   * Stops the node in order, so nothing still running loses what it depends on: readiness fails at once (a
+   * clustered node that took requests then waits {@code cluster.drainDelay}, so the load balancer stops sending it
+   * requests); the HTTP API stops accepting and drains in-flight requests (within {@code http.shutdownTimeout})
+   * while the pool is still open for their database work; then the capabilities' verticles stop; then the node
+   * gives its leases back (another node takes its work over at once); then the pool closes, then Vert.x (leaving
+   * the cluster), then the embedded database. The whole sequence is bounded by the drain delay, the timeout and
+   * {@link #CLOSE_GRACE}: past it, what was still running is logged and the result completes (the process then
+   * exits; a stuck outbound request cannot keep it alive). Context-free, and idempotent.
    */
   public synchronized Future<Void> close() {
     if (closed != null) {
       return closed;
     }
     services.tokens().close();
+    Cluster cluster = services.cluster();
+    cluster.drain();
+    // only a clustered node that was taking requests has a load balancer to wait for
+    Duration lbDelay = cluster.clustered() && httpDeployment != null ? services.settings().cluster().drainDelay()
+        : Duration.ZERO;
     Duration drain = services.settings().http().shutdownTimeout();
-    Duration bound = drain.plus(CLOSE_GRACE);
+    Duration bound = lbDelay.plus(drain).plus(CLOSE_GRACE);
     long start = System.nanoTime();
     Promise<Void> done = Promise.promise();
     AtomicBoolean over = new AtomicBoolean();
-    Executor afterDrain = CompletableFuture.delayedExecutor(drain.toMillis(), TimeUnit.MILLISECONDS);
+    Executor afterDrain = CompletableFuture.delayedExecutor(lbDelay.plus(drain).toMillis(), TimeUnit.MILLISECONDS);
     afterDrain.execute(() -> {
       if (closeStep.equals(DRAIN) && inFlight.get() > 0) {
         LOG.warn("{} request(s) still unanswered after http.shutdownTimeout ({} ms): their connections are closed",
             inFlight.get(), drain.toMillis());
       }
     });
-    step(DRAIN, () -> httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment))
+    step("waiting for the load balancer (cluster.drainDelay)",
+        () -> lbDelay.isZero() ? Future.succeededFuture() : vertx.timer(lbDelay.toMillis()))
+        .transform(v -> step(DRAIN, () -> httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment)))
         .transform(v -> step("stopping the verticles", this::undeployAll))
+        .transform(v -> step("giving the node's leases back", () -> new NodeLeases(services.db()).release(cluster.node())
+            .onSuccess(freed -> LOG.info("node {}: {} lease(s) given back", cluster.node(), freed))))
         .transform(v -> step("closing the database pool", () -> services.db().close()))
         .transform(v -> step("closing Vert.x", vertx::close))
         .transform(v -> embedded == null ? Future.<Void>succeededFuture() : step("stopping the embedded database",

@@ -10,6 +10,12 @@ public final class MainTestSupport {
 
   private MainTestSupport() {}
 
+  /** The keys {@code server}'s convenience flags ({@code --port}, {@code --cluster}, ...) stand for. */
+  public static java.util.Map<String, String> serverFlags(String... args) {
+    CommandLine.ParseResult parsed = Main.commandLine().parseArgs(args);
+    return ((Main.ServerCommand) parsed.subcommand().commandSpec().userObject()).flags();
+  }
+
   public static Run run(String... args) {
     CommandLine cli = Main.commandLine();
     StringWriter out = new StringWriter();

@@ -1,6 +1,7 @@
 package dev.tugboat.api;
 
 import dev.tugboat.config.Settings;
+import dev.tugboat.db.NodeLeases;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -51,7 +52,8 @@ public final class HttpApiVerticle extends VerticleBase {
     router.route().handler(BodyHandler.create(false).setBodyLimit(http.bodyLimit()));
     router.route().handler(new RequestGuard());
     router.route().handler(new Deadline(http.requestTimeout().toMillis()));
-    OpsRoutes.mount(router, services.db(), services.metrics());
+    OpsRoutes.mount(router, services.db(), services.metrics(), services.cluster());
+    new ClusterRoutes(services.cluster(), new NodeLeases(services.db())).mount(router);
     ApiDocsRoutes.mount(router, docs);
     capabilities.forEach(capability -> capability.mount(router));
     router.route().failureHandler(new ErrorHandler());

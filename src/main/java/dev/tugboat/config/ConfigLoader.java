@@ -86,7 +86,8 @@ public final class ConfigLoader {
     return new ConfigStoreOptions().setType("json").setConfig(config);
   }
 
-  static JsonObject readDefaults() {
+  /** The built-in defaults (the packaged conf/tugboat.yaml): every key there is. */
+  public static JsonObject readDefaults() {
     try (var in = ConfigLoader.class.getClassLoader().getResourceAsStream(DEFAULTS_RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException("built-in defaults " + DEFAULTS_RESOURCE + " missing from the classpath");

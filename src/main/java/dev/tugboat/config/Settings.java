@@ -13,7 +13,7 @@ import dev.tugboat.watch.WatchDefinition;
 
 /** The typed, validated configuration. Built only through {@link #from(JsonObject)}. */
 public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> registries, Inventory inventory,
-                       Transfer transfer, Watch watch, Deploy deploy, Egress egress) {
+                       Transfer transfer, Watch watch, Deploy deploy, Egress egress, Cluster cluster) {
 
   /** {@code requestTimeout}: every request is answered within it (503 when its handler has not answered by then). */
   public record Http(String host, int port, int instances, long bodyLimit, Duration shutdownTimeout, String tlsCert,
@@ -58,7 +58,7 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
    * {@code configuredRegistriesOnly}: webhook events and {@code POST /v2/images} may only name {@code registries[]}.
    */
   public record Inventory(Duration sweepInterval, Duration rescanInterval, String rescanMode, int workers,
-                          boolean configuredRegistriesOnly) {
+                          boolean configuredRegistriesOnly, Duration leaseTtl) {
     public boolean rescanEnabled() {
       return !rescanInterval.isZero();
     }
@@ -75,10 +75,10 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
 
   /**
    * The watcher: how often each repository is checked, the repositories from the configuration (one
-   * {@link WatchDefinition} each, validated as {@code POST /api/v1/watches} validates them), and the most tags
-   * one check processes.
+   * {@link WatchDefinition} each, validated as {@code POST /api/v1/watches} validates them), the most tags
+   * one check processes, and the lease of a check in progress.
    */
-  public record Watch(Duration pollInterval, List<WatchDefinition> repos, int maxTags) {}
+  public record Watch(Duration pollInterval, List<WatchDefinition> repos, int maxTags, Duration leaseTtl) {}
 
   /**
    * The deployer. Tokens and webhook URLs are secrets: never logged, never answered. {@code pinDigest}: images go
@@ -112,6 +112,15 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
    */
   public record Egress(List<String> allow, List<String> deny, Duration timeout) {}
 
+  /**
+   * The clustered event bus: Hazelcast's {@code name}, member {@code port} and join ({@code members} for TCP-IP,
+   * or {@code kubernetesServiceDns} for DNS discovery), the address both bind to and advertise ({@code host}, an
+   * IP address; empty = Hazelcast's choice) and the pinned {@code eventBusPort} (0 = any). {@code drainDelay}: how
+   * long a stopping clustered node reports unready before it stops accepting requests.
+   */
+  public record Cluster(boolean enabled, String name, String host, int port, int eventBusPort, List<String> members,
+                        String kubernetesServiceDns, Duration drainDelay) {}
+
   public static Settings from(JsonObject c) {
     JsonObject http = c.getJsonObject("http");
     JsonObject db = c.getJsonObject("db");
@@ -140,7 +149,8 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
         transfer(c.getJsonObject("transfer")),
         watch(c.getJsonObject("watch")),
         deploy(c.getJsonObject("deploy")),
-        egress(c.getJsonObject("egress")));
+        egress(c.getJsonObject("egress")),
+        cluster(c.getJsonObject("cluster")));
     if (settings.http().tlsCert().isEmpty() != settings.http().tlsKey().isEmpty()) {
       throw new ConfigException(settings.http().tlsCert().isEmpty() ? "http.tlsCert" : "http.tlsKey",
           "http.tlsCert and http.tlsKey go together");
@@ -162,6 +172,37 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
       throw new ConfigException("egress.deny", bad.getMessage());
     }
     return new Egress(allow, deny, duration(e, "egress.timeout", "timeout"));
+  }
+
+  private static Cluster cluster(JsonObject c) {
+    String name = text(c, "cluster.name", "name", false);
+    if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new ConfigException("cluster.name", "expected letters, digits, '-', '_', '.' (at most 64), got '" + name + "'");
+    }
+    String host = text(c, "cluster.host", "host", true);
+    if (!host.isEmpty() && !ipAddress(host)) {
+      throw new ConfigException("cluster.host", "expected an IP address of this machine, got '" + host + "'");
+    }
+    List<String> members = texts("cluster.members", required(c, "cluster.members", "members"));
+    for (int i = 0; i < members.size(); i++) {
+      if (!members.get(i).matches("[A-Za-z0-9.-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+](:\\d{1,5})?")) {
+        throw new ConfigException("cluster.members[" + i + "]", "expected host or host:port, got '" + members.get(i) + "'");
+      }
+    }
+    JsonObject k8s = c == null ? null : c.getJsonObject("kubernetes");
+    Duration drain = Durations.parse("cluster.drainDelay", required(c, "cluster.drainDelay", "drainDelay"));
+    if (drain.isNegative()) {
+      throw new ConfigException("cluster.drainDelay", "must not be negative");
+    }
+    return new Cluster(bool(c, "cluster.enabled", "enabled"), name, host, integer(c, "cluster.port", "port", 1, 65535),
+        integer(c, "cluster.eventBusPort", "eventBusPort", 0, 65535), members,
+        text(k8s, "cluster.kubernetes.serviceDns", "serviceDns", true), drain);
+  }
+
+  /** An IPv4 or IPv6 literal (Hazelcast selects its interface by address, not by name). */
+  private static boolean ipAddress(String host) {
+    return host.matches("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}")
+        || host.contains(":") && host.matches("[0-9A-Fa-f:.]+");
   }
 
   /**
@@ -202,10 +243,7 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
         throw new ConfigException("transfer.secretKey", "expected 32 bytes in base64, got " + bytes.length + " bytes");
       }
     }
-    Duration lease = duration(t, "transfer.leaseTtl", "leaseTtl");
-    if (lease.toMillis() < 1000) {
-      throw new ConfigException("transfer.leaseTtl", "must be at least 1s");
-    }
+    Duration lease = leaseTtl(t, "transfer.leaseTtl");
     return new Transfer(integer(t, "transfer.workers", "workers", 1, 256),
         integer(t, "transfer.parallelBlobs", "parallelBlobs", 1, 64),
         integer(t, "transfer.retries", "retries", 1, 100),
@@ -227,7 +265,7 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
     }
     return new Inventory(duration(s, "inventory.sweepInterval", "sweepInterval"), rescan, mode,
         integer(s, "inventory.workers", "workers", 1, 256),
-        bool(s, "inventory.configuredRegistriesOnly", "configuredRegistriesOnly"));
+        bool(s, "inventory.configuredRegistriesOnly", "configuredRegistriesOnly"), leaseTtl(s, "inventory.leaseTtl"));
   }
 
   /** A list from the YAML file, or a JSON list given as text (environment, --set). */
@@ -266,7 +304,7 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
       repos.add(repo);
     }
     return new Watch(duration(w, "watch.pollInterval", "pollInterval"), List.copyOf(repos),
-        integer(w, "watch.maxTags", "maxTags", 1, 1_000_000));
+        integer(w, "watch.maxTags", "maxTags", 1, 1_000_000), leaseTtl(w, "watch.leaseTtl"));
   }
 
   /** A refusal of the shared request reader as a configuration error: the field path is the key. */
@@ -285,10 +323,7 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
     if (!address.startsWith("http://") && !address.startsWith("https://")) {
       throw new ConfigException("deploy.nomad.address", "expected an http:// or https:// URL, got '" + address + "'");
     }
-    Duration lease = duration(d, "deploy.leaseTtl", "leaseTtl");
-    if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
-      throw new ConfigException("deploy.leaseTtl", "must be at least 1s");
-    }
+    Duration lease = leaseTtl(d, "deploy.leaseTtl");
     return new Deploy(
         bool(d, "deploy.dryRun", "dryRun"),
         duration(d, "deploy.timeout", "timeout"),
@@ -397,6 +432,15 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
       case "false", "no", "0", "off" -> false;
       default -> throw new ConfigException(key, "expected true or false, got '" + value + "'");
     };
+  }
+
+  /** A lease's time to live: renewed every third of it, so below a second the renewals would crowd the database. */
+  private static Duration leaseTtl(JsonObject section, String key) {
+    Duration ttl = duration(section, key, "leaseTtl");
+    if (ttl.toMillis() < 1000) {
+      throw new ConfigException(key, "must be at least 1s");
+    }
+    return ttl;
   }
 
   private static Duration duration(JsonObject section, String key, String name) {

@@ -1,13 +1,17 @@
 package dev.tugboat.db;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 /**
  * DESIGN rule 1: work items are rows, and a node works on a row only while it holds its lease.
@@ -24,6 +28,20 @@ import java.util.List;
  * @param order the claim order, such as {@code created_at}
  */
 public record Leases(Database db, String table, String ready, String order) {
+
+  /**
+   * A lease owner name: {@code <node>/<role>-<8 hex digits>}, one per verticle instance. The node part is what
+   * {@code /api/v1/cluster} counts by and what a stopping node releases ({@link NodeLeases}).
+   */
+  public static String owner(String node, String role) {
+    return node + "/" + role + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+  }
+
+  /** The node part of an {@link #owner} name. */
+  public static String nodeOf(String owner) {
+    int slash = owner.indexOf('/');
+    return slash < 0 ? owner : owner.substring(0, slash);
+  }
 
   /** Claims up to {@code limit} free or expired rows for {@code owner}; returns their ids (maybe none). */
   public Future<List<String>> claim(String owner, Duration ttl, int limit) {
@@ -95,6 +113,30 @@ public record Leases(Database db, String table, String ready, String order) {
         + " WHERE id = ? AND lease_owner = ? AND lease_until >= " + db.vendor().now();
     return db.pool().preparedQuery(db.vendor().sql(update)).execute(Tuple.of(ttl.toMillis(), id, owner))
         .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Extends every lease {@code owner} still holds in the table (a batch being worked on); answers how many. */
+  public Future<Integer> renewAll(String owner, Duration ttl) {
+    String update = "UPDATE " + table + " SET lease_until = " + db.vendor().nowPlusMillisParam()
+        + " WHERE lease_owner = ? AND lease_until >= " + db.vendor().now();
+    return db.pool().preparedQuery(db.vendor().sql(update)).execute(Tuple.of(ttl.toMillis(), owner))
+        .map(rows -> rows.rowCount());
+  }
+
+  /**
+   * Runs {@code work} while calling {@code renew} every third of {@code ttl} (for a batch claimed under one lease
+   * owner, e.g. {@code () -> leases.renewAll(owner, ttl)}), so work slower than the lease is not taken over.
+   */
+  public static <T> Future<T> renewing(Vertx vertx, Duration ttl, Supplier<Future<?>> renew, Supplier<Future<T>> work) {
+    long timer = vertx.setPeriodic(Math.max(ttl.toMillis() / 3, 100), id -> renew.get());
+    Future<T> running;
+    try {
+      running = work.get();
+    } catch (RuntimeException e) {
+      vertx.cancelTimer(timer);
+      throw e;
+    }
+    return running.onComplete(done -> vertx.cancelTimer(timer));
   }
 
   /** Gives a row back; false when the owner no longer held it. */

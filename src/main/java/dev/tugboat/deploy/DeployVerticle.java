@@ -3,10 +3,10 @@ package dev.tugboat.deploy;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.bus.Changes;
 import dev.tugboat.bus.WakeUps;
+import dev.tugboat.db.Leases;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,13 +29,14 @@ public final class DeployVerticle extends VerticleBase {
   private final Duration lease;
   /** Set by stop: rollouts being followed are abandoned, not ended, and another node continues them. */
   private volatile boolean stopping;
-  private final String owner = "deployer-" + UUID.randomUUID();
+  private final String owner;
   private final WakeUps wakeUps = new WakeUps(this::claim,
       failure -> LOG.warn("deployments: claim failed ({}); the sweep retries", failure.getMessage()));
 
   public DeployVerticle(DeploymentStore store, Deployer deployer, DeploymentListener listener, Notifier notifier,
-                        boolean dryRun, Duration lease) {
+                        boolean dryRun, Duration lease, String node) {
     this.lease = lease;
+    this.owner = Leases.owner(node, "deployer");
     this.store = store;
     this.deployer = deployer;
     this.listener = listener;

@@ -5,6 +5,7 @@ import dev.tugboat.bus.WakeUps;
 import dev.tugboat.db.Backoff;
 import dev.tugboat.registry.RegistryException;
 import io.vertx.core.Context;
+import dev.tugboat.db.Leases;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -14,7 +15,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +29,11 @@ import org.slf4j.LoggerFactory;
  * by the registry client's deadline, and once a call to it timed out or could not connect, its other events fail
  * fast (and are retried later) for {@link #UNREACHABLE_PAUSE} instead of each waiting out the deadline, so a
  * backlog for a dead registry cannot fill the lanes.
+ * The held events' leases are renewed every third of {@code inventory.leaseTtl}; those of a node that died run
+ * out and another node takes the events over.
  */
 public final class IngestionVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(IngestionVerticle.class);
-  static final Duration LEASE = Duration.ofMinutes(2);
   static final int BATCH = 32;
   /** Events claimed and not yet finished (waiting in a lane or being processed), per node. */
   static final int MAX_HELD = 64;
@@ -46,7 +47,8 @@ public final class IngestionVerticle extends VerticleBase {
   private final Ingestion ingestion;
   private final Duration sweep;
   private final Clock clock;
-  private final String owner = "ingestion-" + UUID.randomUUID();
+  private final Duration lease;
+  private final String owner;
   private final WakeUps wakeUps = new WakeUps(this::drain,
       failure -> LOG.warn("inventory inbox: claim failed ({}); the sweep retries", failure.getMessage()));
   /** Events waiting per lane ({@code registry/repository}); a lane is present while it runs. */
@@ -61,20 +63,23 @@ public final class IngestionVerticle extends VerticleBase {
 
   private record Unreachable(Instant until, String reason) {}
 
-  public IngestionVerticle(InboxStore inbox, Ingestion ingestion, Duration sweep, Clock clock) {
+  public IngestionVerticle(InboxStore inbox, Ingestion ingestion, Duration sweep, Clock clock, String node,
+                           Duration lease) {
     this.inbox = inbox;
     this.ingestion = ingestion;
     this.sweep = sweep;
     this.clock = clock;
+    this.owner = Leases.owner(node, "ingestion");
+    this.lease = lease;
   }
 
   @Override
   public Future<?> start() {
     context = vertx.getOrCreateContext();
     // events wait in lanes behind others of their repository: their leases must outlive the wait
-    renewTimer = vertx.setPeriodic(LEASE.toMillis() / 3, id -> {
+    renewTimer = vertx.setPeriodic(lease.toMillis() / 3, id -> {
       if (held > 0) {
-        inbox.renew(owner, LEASE).onFailure(err -> LOG.warn("inventory inbox: lease renewal failed ({})",
+        inbox.renew(owner, lease).onFailure(err -> LOG.warn("inventory inbox: lease renewal failed ({})",
             err.getMessage()));
       }
     });
@@ -94,7 +99,7 @@ public final class IngestionVerticle extends VerticleBase {
       backlog = true;
       return Future.succeededFuture();
     }
-    return inbox.claim(owner, LEASE, room).compose(entries -> {
+    return inbox.claim(owner, lease, room).compose(entries -> {
       held += entries.size();
       entries.forEach(this::enqueue);
       return entries.size() == room ? drain() : Future.succeededFuture();

@@ -40,13 +40,13 @@ public final class InventoryModule implements Capability {
   public Future<Void> deploy() {
     Settings.Inventory settings = services.settings().inventory();
     Future<String> deployed = vertx.deployVerticle(new IngestionVerticle(inbox, ingestion, settings.sweepInterval(),
-        services.clock()));
+        services.clock(), services.cluster().node(), settings.leaseTtl()));
     if (settings.rescanEnabled()) {
       InventoryRescan rescan = rescan();
       Schedule schedule = new Schedule(services.db(), RescanVerticle.SCHEDULE, settings.rescanInterval());
       deployed = deployed.compose(id -> vertx.deployVerticle(new RescanVerticle(schedule,
           () -> settings.rescanMode().equals("latest") ? rescan.latest() : rescan.all(), settings.rescanInterval(),
-          services.metrics())));
+          services.metrics(), services.cluster().node(), settings.leaseTtl())));
     }
     return deployed.mapEmpty();
   }

@@ -1,12 +1,12 @@
 package dev.tugboat.inventory;
 
+import dev.tugboat.db.Leases;
 import dev.tugboat.db.Schedule;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,20 +19,22 @@ import org.slf4j.LoggerFactory;
 public final class RescanVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RescanVerticle.class);
   public static final String SCHEDULE = "inventory.rescan";
-  private static final Duration LEASE = Duration.ofMinutes(5);
 
   private final Schedule schedule;
   private final Supplier<Future<InventoryRescan.Summary>> rescan;
   private final Duration poll;
   private final Counter runs;
-  private final String owner = "rescan-" + UUID.randomUUID();
+  private final String owner;
+  private final Duration lease;
   private long timer = -1;
   private boolean running;
   private boolean ensured; // the schedule row exists: no need to insert it on every tick
 
   public RescanVerticle(Schedule schedule, Supplier<Future<InventoryRescan.Summary>> rescan, Duration interval,
-                        MeterRegistry metrics) {
+                        MeterRegistry metrics, String node, Duration lease) {
     this.schedule = schedule;
+    this.owner = Leases.owner(node, "rescan");
+    this.lease = lease;
     this.rescan = rescan;
     this.runs = metrics.counter("tugboat_inventory_rescans");
     // poll often enough that a run is not late by much, rarely enough to cost nothing
@@ -58,14 +60,14 @@ public final class RescanVerticle extends VerticleBase {
     }
     running = true;
     (ensured ? Future.<Void>succeededFuture() : schedule.ensure().onSuccess(v -> ensured = true))
-        .compose(v -> schedule.claim(owner, LEASE))
+        .compose(v -> schedule.claim(owner, lease))
         .compose(mine -> mine ? run() : Future.succeededFuture())
         .onFailure(err -> LOG.warn("inventory re-scan: {}", err.getMessage()))
         .onComplete(done -> running = false);
   }
 
   private Future<Void> run() {
-    long renew = vertx.setPeriodic(LEASE.toMillis() / 3, id -> schedule.renew(owner, LEASE));
+    long renew = vertx.setPeriodic(lease.toMillis() / 3, id -> schedule.renew(owner, lease));
     long started = System.nanoTime();
     runs.increment();
     return rescan.get()

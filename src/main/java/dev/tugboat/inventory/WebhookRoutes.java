@@ -7,6 +7,7 @@ import dev.tugboat.api.TokenAuth;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.registry.Digests;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * configured. Content-Type is not checked: events v1 and v2 and plain JSON are all accepted.
  */
 public final class WebhookRoutes {
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
   private static final Logger LOG = LoggerFactory.getLogger(WebhookRoutes.class);
   /** Events per envelope: far above distribution's batches; the body limit bounds the size anyway. */
   private static final int MAX_EVENTS = 100_000;
@@ -76,7 +78,9 @@ public final class WebhookRoutes {
       }
       metrics.counter("tugboat_inventory_events_received").increment(events.size());
       if (stored.result().pending()) {
-        ctx.vertx().eventBus().publish(Addresses.INVENTORY_INBOX, null);
+        // this node drains what it stored (local: waking every member for one batch only makes the others claim
+        // nothing); should it die first, the others' sweeps take the events
+        ctx.vertx().eventBus().publish(Addresses.INVENTORY_INBOX, null, LOCAL);
       }
       ctx.json(new JsonObject().put("received", envelope.received()).put("stored", stored.result().stored())
           .put("rejected", envelope.rejected()));

@@ -9,11 +9,12 @@ import java.time.format.DateTimeFormatter;
 /**
  * A job row. {@code secrets} is the sealed credentials (never shown; null once the job is over). {@code attempts}
  * counts attempts started (at most {@code maxAttempts}); {@code takeovers} how often a node resumed the job
- * after the node running it was lost (its lease ran out), which is not a new attempt.
+ * after the node running it was lost (its lease ran out), which is not a new attempt; {@code node} the node
+ * holding the job's lease (null when none does).
  */
 record TransferJob(String id, String state, JsonObject request, String secrets, JsonObject progress, int attempts,
                    int maxAttempts, int takeovers, String lastError, boolean cancelled, Instant createdAt,
-                   Instant finishedAt) {
+                   Instant finishedAt, String node) {
   /** The transfer service's timestamp form: microseconds and {@code +00:00}. */
   private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxxx")
       .withZone(ZoneOffset.UTC);
@@ -44,6 +45,7 @@ record TransferJob(String id, String state, JsonObject request, String secrets, 
         .put("takeovers", takeovers)
         .put("last_error", lastError)
         .put("cancelled", cancelled)
+        .put("node", node)
         .put("targets", targets);
   }
 }

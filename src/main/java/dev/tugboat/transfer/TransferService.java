@@ -40,6 +40,11 @@ public final class TransferService {
     return settings;
   }
 
+  /** This node's id (lease owners carry it). */
+  String node() {
+    return services.cluster().node();
+  }
+
   /** The sealing key: configured, or the one kept in the database (read once per instance). */
   synchronized Future<SecretBox> box() {
     if (box == null || box.failed()) {

@@ -34,17 +34,22 @@ final class TransferStore {
   /** last_error is TEXT: 65,535 bytes on MySQL, so at most 4,000 characters of 4 bytes each, whatever they are. */
   static final int ERROR_MAX = 4000;
 
-  /** What the API shows; the sealed {@code secrets} are read only by the node that claims the job. */
-  private static final String COLUMNS = "id, state, request, progress, attempts, max_attempts, takeovers, last_error,"
-      + " cancelled, created_at, finished_at";
-  private static final String CLAIM_COLUMNS = COLUMNS + ", secrets";
   private final Database db;
+  /**
+   * What the API shows, with the owner of a live lease ({@code holder}: the job's node); the sealed
+   * {@code secrets} are read only by the node that claims the job.
+   */
+  private final String columns;
+  private final String claimColumns;
   private final Vendor vendor;
   private final Leases leases;
 
   TransferStore(Database db) {
     this.db = db;
     this.vendor = db.vendor();
+    this.columns = "id, state, request, progress, attempts, max_attempts, takeovers, last_error, cancelled, created_at,"
+        + " finished_at, CASE WHEN lease_until >= " + vendor.now() + " THEN lease_owner END AS holder";
+    this.claimColumns = columns + ", secrets";
     this.leases = new Leases(db, "transfer_jobs", "state IN ('QUEUED', 'RUNNING') AND next_attempt_at <= "
         + vendor.now(), "next_attempt_at");
   }
@@ -58,7 +63,7 @@ final class TransferStore {
   }
 
   Future<Optional<TransferJob>> get(String id) {
-    return db.pool().preparedQuery(vendor.sql("SELECT " + COLUMNS + " FROM transfer_jobs WHERE id = ?"))
+    return db.pool().preparedQuery(vendor.sql("SELECT " + columns + " FROM transfer_jobs WHERE id = ?"))
         .execute(Tuple.of(id)).map(rows -> {
           var it = rows.iterator();
           return it.hasNext() ? Optional.of(job(it.next())) : Optional.<TransferJob>empty();
@@ -69,7 +74,7 @@ final class TransferStore {
   Future<List<TransferJob>> list(String state, int limit) {
     String where = state == null ? "" : " WHERE state = ?";
     Tuple params = state == null ? Tuple.tuple() : Tuple.of(state);
-    return db.pool().preparedQuery(vendor.sql("SELECT " + COLUMNS + " FROM transfer_jobs" + where
+    return db.pool().preparedQuery(vendor.sql("SELECT " + columns + " FROM transfer_jobs" + where
             + " ORDER BY created_at DESC, id LIMIT " + limit))
         .execute(params).map(rows -> {
           List<TransferJob> out = new ArrayList<>();
@@ -87,7 +92,7 @@ final class TransferStore {
     return leases.claimRows(owner, ttl, limit,
         "takeovers = CASE WHEN state = 'RUNNING' THEN takeovers + 1 ELSE takeovers END,"
             + " attempts = CASE WHEN state = 'RUNNING' THEN attempts ELSE LEAST(attempts + 1, max_attempts) END,"
-            + " state = 'RUNNING'", CLAIM_COLUMNS)
+            + " state = 'RUNNING'", claimColumns)
         .map(rows -> rows.stream().map(this::job).toList());
   }
 
@@ -202,6 +207,7 @@ final class TransferStore {
     return new TransferJob(row.getString("id"), row.getString("state"), new JsonObject(row.getString("request")),
         row.getColumnIndex("secrets") < 0 ? null : row.getString("secrets"), new JsonObject(row.getString("progress")), row.getInteger("attempts"),
         row.getInteger("max_attempts"), row.getInteger("takeovers"), row.getString("last_error"), vendor.bool(row, "cancelled"),
-        vendor.instant(row, "created_at"), vendor.instant(row, "finished_at"));
+        vendor.instant(row, "created_at"), vendor.instant(row, "finished_at"),
+        row.getString("holder") == null ? null : Leases.nodeOf(row.getString("holder")));
   }
 }

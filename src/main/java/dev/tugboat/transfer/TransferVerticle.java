@@ -4,6 +4,7 @@ import dev.tugboat.bus.Addresses;
 import dev.tugboat.bus.WakeUps;
 import dev.tugboat.config.Settings;
 import dev.tugboat.db.Backoff;
+import dev.tugboat.db.Leases;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -33,7 +34,7 @@ public final class TransferVerticle extends VerticleBase {
 
   private final TransferService service;
   private final Settings.Transfer settings;
-  private final String owner = "transfer-" + UUID.randomUUID();
+  private final String owner;
   private final Map<String, ImageCopy> running = new HashMap<>();
   private final WakeUps wakeUps = new WakeUps(this::claim,
       err -> LOG.warn("transfer jobs: claim failed ({}); the sweep retries", err.getMessage()));
@@ -59,6 +60,7 @@ public final class TransferVerticle extends VerticleBase {
   public TransferVerticle(TransferService service) {
     this.service = service;
     this.settings = service.settings();
+    this.owner = Leases.owner(service.node(), "transfer");
   }
 
   /** Starts without the database: a node whose database is down still starts; jobs wait until it answers. */

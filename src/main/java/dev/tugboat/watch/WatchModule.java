@@ -63,9 +63,10 @@ public final class WatchModule implements Capability {
     WatchOutcomes outcomes = new WatchOutcomes(store, settings.deploy().retryBackoff(),
         () -> vertx.eventBus().publish(Addresses.WATCH_WAKE, null));
     return vertx.deployVerticle(new DeployVerticle(deployments, nomad, outcomes, notifier, settings.deploy().dryRun(),
-            settings.deploy().leaseTtl()))
+            settings.deploy().leaseTtl(), services.cluster().node()))
         .compose(id -> vertx.deployVerticle(new WatchVerticle(store, observer, requests, notifier,
-            settings.watch().pollInterval(), settings.watch().repos())))
+            settings.watch().pollInterval(), settings.watch().repos(), services.cluster().node(),
+            settings.watch().leaseTtl())))
         .mapEmpty();
   }
 

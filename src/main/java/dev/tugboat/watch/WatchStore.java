@@ -98,6 +98,11 @@ public final class WatchStore {
     return db.pool().query("SELECT " + COLUMNS + " FROM watch_repos ORDER BY id").execute().map(this::mapAll);
   }
 
+  /** Extends the leases of every check {@code owner} has in progress. */
+  public Future<Integer> renew(String owner, Duration ttl) {
+    return leases.renewAll(owner, ttl);
+  }
+
   /** Claims due repositories (next_check_at passed) for one check each. */
   public Future<List<WatchedRepo>> claimDue(String owner, Duration ttl, int limit) {
     return leases.claimRows(owner, ttl, limit, null, COLUMNS).map(this::mapAll);

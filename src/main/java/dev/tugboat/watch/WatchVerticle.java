@@ -3,6 +3,7 @@ package dev.tugboat.watch;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.bus.Changes;
 import dev.tugboat.bus.WakeUps;
+import dev.tugboat.db.Leases;
 import dev.tugboat.deploy.Notice;
 import dev.tugboat.deploy.Notifier;
 import io.vertx.core.Future;
@@ -12,7 +13,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,11 +21,11 @@ import org.slf4j.LoggerFactory;
  * when the inventory records a push of it ({@code image.pushed}), or when the API changes it. Due rows are
  * claimed under a lease, so each check runs on one node; a check observes (the tags, the desired tag's digest,
  * what Nomad runs: {@link Observer}), decides, queues a deployment when needed, notifies a drift once, and records
- * what it saw.
+ * what it saw. The leases are
+ * renewed while checks run; those of a node that died run out, and its checks run elsewhere.
  */
 public final class WatchVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WatchVerticle.class);
-  static final Duration LEASE = Duration.ofMinutes(2);
   static final Duration MAX_SWEEP = Duration.ofSeconds(5);
   static final int BATCH = 16;
 
@@ -36,13 +36,16 @@ public final class WatchVerticle extends VerticleBase {
   private final Duration pollInterval;
   private final List<WatchDefinition> configured;
   private boolean synced;
-  private final String owner = "watcher-" + UUID.randomUUID();
+  private final String owner;
+  private final Duration lease;
   private MessageConsumer<JsonObject> pushes;
   private final WakeUps wakeUps = new WakeUps(this::drain,
       failure -> LOG.warn("watch: database unavailable ({}); the sweep retries", failure.getMessage()));
 
   public WatchVerticle(WatchStore store, Observer observer, DeployRequests requests, Notifier notifier,
-                       Duration pollInterval, List<WatchDefinition> configured) {
+                       Duration pollInterval, List<WatchDefinition> configured, String node, Duration lease) {
+    this.owner = Leases.owner(node, "watcher");
+    this.lease = lease;
     this.store = store;
     this.observer = observer;
     this.requests = requests;
@@ -55,7 +58,8 @@ public final class WatchVerticle extends VerticleBase {
   public Future<?> start() {
     // local: the node that recorded the push marks the rows once, then wakes every watcher
     pushes = vertx.eventBus().localConsumer(Addresses.IMAGE_PUSHED, message -> pushed(message.body()));
-    Duration sweep = pollInterval.compareTo(MAX_SWEEP) < 0 ? pollInterval : MAX_SWEEP;
+    // a due check waits for the next sweep: a quarter of the interval keeps checks close to once per interval
+    Duration sweep = Duration.ofMillis(Math.max(250, Math.min(pollInterval.toMillis() / 4, MAX_SWEEP.toMillis())));
     return Future.all(pushes.completion(), wakeUps.listen(vertx, Addresses.WATCH_WAKE, sweep));
   }
 
@@ -86,8 +90,9 @@ public final class WatchVerticle extends VerticleBase {
         return drain();
       });
     }
-    return store.claimDue(owner, LEASE, BATCH).compose(repos -> repos.isEmpty() ? Future.succeededFuture()
-        : Future.join(repos.stream().map(this::check).toList()).compose(v -> drain()));
+    return store.claimDue(owner, lease, BATCH).compose(repos -> repos.isEmpty() ? Future.succeededFuture()
+        : Leases.renewing(vertx, lease, () -> store.renew(owner, lease),
+            () -> Future.join(repos.stream().map(this::check).toList())).compose(v -> drain()));
   }
 
   private Future<Void> check(WatchedRepo repo) {

@@ -41,14 +41,17 @@ class OpsRoutesTest {
   }
 
   @Test
-  @DisplayName("/metrics is Prometheus text with HTTP, pool, JVM and allow-list counters")
+  @DisplayName("/metrics is Prometheus text with HTTP, pool, JVM and allow-list counters, each with the node label, and the cluster size")
   void metrics() {
     server.send("PUT", "/images", "{\"id\":\"metrics-1\",\"name\":\"example.org/m\",\"tags\":[\"v1\"]}", null);
     server.send("POST", "/imagepolicy", "{\"kind\":\"ImageReview\",\"spec\":{\"containers\":[{\"image\":\"example.org/m:v1\"}]}}", null);
     HttpResponse<String> metrics = server.get("/metrics");
     assertThat(metrics.statusCode()).isEqualTo(200);
+    String node = server.server().services().cluster().node();
     assertThat(metrics.body()).contains("vertx_http_server_requests_total", "vertx_pool_", "jvm_memory_used_bytes",
-        "tugboat_allowlist_writes_total{op=\"upsert\"}", "tugboat_admission_reviews_total{allowed=\"true\",api=\"imagepolicy\"}");
+        "tugboat_allowlist_writes_total{node=\"" + node + "\",op=\"upsert\"}",
+        "tugboat_admission_reviews_total{allowed=\"true\",api=\"imagepolicy\",node=\"" + node + "\"}",
+        "tugboat_cluster_members{node=\"" + node + "\"} 1.0");
   }
 
   @Test

@@ -29,7 +29,7 @@ class TransferSettingsTest {
     assertThat(t.retries()).isEqualTo(3);
     assertThat(t.retryBackoff()).isEqualTo(Duration.ofSeconds(5));
     assertThat(t.chunkSize()).isEqualTo(Integer.MAX_VALUE);
-    assertThat(t.leaseTtl()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(t.leaseTtl()).isEqualTo(Duration.ofSeconds(15));
     assertThat(t.secretKey()).isEmpty();
     assertThat(t.maxTakeovers()).isEqualTo(10);
   }

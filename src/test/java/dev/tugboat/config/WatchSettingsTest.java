@@ -60,7 +60,8 @@ class WatchSettingsTest {
     assertThat(s.watch().repos()).isEmpty();
     assertThat(s.deploy().timeout()).isEqualTo(Duration.ofMinutes(20));
     assertThat(s.deploy().dryRun()).isFalse();
-    assertThat(s.deploy().leaseTtl()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(s.deploy().leaseTtl()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(s.watch().leaseTtl()).isEqualTo(Duration.ofSeconds(15));
     assertThat(s.deploy().nomad().address()).isEqualTo("http://127.0.0.1:4646");
     assertThat(s.deploy().nomad().namespace()).isEmpty();
     assertThat(s.deploy().nomad().region()).isEmpty();

@@ -71,8 +71,15 @@ public final class FaultProxy implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closed;
 
-  /** One proxied or answered request. {@code fault} is "" when the upstream answered untouched. */
-  public record Request(String method, String path, int status, String fault) {
+  /**
+   * One proxied or answered request. {@code fault} is "" when the upstream answered untouched; {@code nanos} is
+   * {@link System#nanoTime()} when it was logged (its answer had been sent).
+   */
+  public record Request(String method, String path, int status, String fault, long nanos) {
+    Request(String method, String path, int status, String fault) {
+      this(method, path, status, fault, System.nanoTime());
+    }
+
     @Override
     public String toString() {
       return method + " " + path + " -> " + status + (fault.isEmpty() ? "" : " [" + fault + "]");

@@ -26,6 +26,9 @@ public final class ServerProcess implements AutoCloseable {
   private static final java.util.Set<String> SEED_VARIABLES = java.util.Set.of("DATABASE_URL", "TOKENS_FILE",
       "CERTFILE", "KEYFILE", "NOMAD_ADDR", "NOMAD_TOKEN", "NOMAD_NAMESPACE", "NOMAD_REGION", "VAULT_TOKEN", "DEBUG");
 
+  /** conf/jvm.args, relative to the project directory tests run in. */
+  static final Path JVM_ARGS = Path.of("conf", "jvm.args");
+
   private final Process process;
   private final Path log;
   private final int port;
@@ -43,6 +46,7 @@ public final class ServerProcess implements AutoCloseable {
   public static ServerProcess start(String name, Map<String, String> sets, List<String> jvmArgs, Duration startup) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("@" + JVM_ARGS.toAbsolutePath()); // the Java 17 flags every launch of Tugboat carries
     command.addAll(jvmArgs);
     command.add("-cp");
     command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
