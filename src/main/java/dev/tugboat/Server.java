@@ -318,7 +318,7 @@ public final class Server {
         .transform(v -> step(DRAIN, () -> httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment)))
         .transform(v -> step("stopping the verticles", this::undeployAll))
         .transform(v -> step("giving the node's leases back", () -> new NodeLeases(services.db()).release(cluster.node())
-            .onSuccess(freed -> LOG.info("node {}: {} lease(s) given back", cluster.node(), freed))))
+            .onSuccess(freed -> LOG.info("node {} stopped; {} lease(s) given back", cluster.node(), freed))))
         .transform(v -> step("closing the database pool", () -> services.db().close()))
         .transform(v -> step("closing Vert.x", vertx::close))
         .transform(v -> embedded == null ? Future.<Void>succeededFuture() : step("stopping the embedded database",

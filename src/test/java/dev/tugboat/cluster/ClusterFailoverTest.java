@@ -178,7 +178,9 @@ class ClusterFailoverTest {
     ClusterNodes.figure("%s: transfer failover: kill -9 of %s, resumed on %s after %d ms, finished %d ms after the kill",
         vendor, victim, taker[0], resumed.toMillis(), finished.toMillis());
     assertThat(done.getString("value")).as(done.encodePrettily()).isEqualTo("FINISHED");
-    assertThat(done.getInteger("attempts")).isEqualTo(2);
+    // the node was lost, the attempt was not: a takeover, attempts unchanged (issue 10)
+    assertThat(done.getInteger("attempts")).isEqualTo(1);
+    assertThat(done.getInteger("takeovers")).isEqualTo(1);
     assertThat(resumed).as("kill -9 → resumed on another node").isLessThan(Duration.ofSeconds(30));
     assertThat(finished).as("kill -9 → finished by another node").isLessThan(Duration.ofSeconds(30));
     for (FaultProxy target : List.of(targetLog1, targetLog2)) {
@@ -297,11 +299,18 @@ class ClusterFailoverTest {
       List<Long> at = times.get(name);
       // once per interval in all: at most 20 s / 2 s + 1, never two within one interval (3 nodes each polling
       // would be ~30); at least 8, as a due check waits for a sweep and one the dead node held for its lease
-      assertThat(at.size()).as(name + " requests").isBetween(8, 11);
+      // a repository that got a release is also checked once right after its deployment ends (to read what
+      // Nomad then runs): that one check may come sooner; any other pair within one interval is a double poll
+      boolean deployed = released.contains(name);
+      assertThat(at.size()).as(name + " requests").isBetween(8, deployed ? 12 : 11);
+      int early = 0;
       for (int k = 1; k < at.size(); k++) {
-        assertThat(Duration.ofNanos(at.get(k) - at.get(k - 1))).as(name + ": gap before request " + k)
-            .isGreaterThan(Duration.ofMillis(1500));
+        if (Duration.ofNanos(at.get(k) - at.get(k - 1)).compareTo(Duration.ofMillis(1500)) <= 0) {
+          early++;
+        }
       }
+      assertThat(early).as(name + ": tag lists requested within 1.5 s of the previous one").isLessThanOrEqualTo(
+          deployed ? 1 : 0);
     }
 
     for (String name : released) {
