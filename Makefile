@@ -4,7 +4,7 @@ JAR := target/tugboat.jar
 # Java 17 options Hazelcast (the clustered event bus) needs; the jar's manifest carries them too
 JAVA_OPTS := @conf/jvm.args
 
-.PHONY: build run run-node test clean bench-ingest bench-ingest-paced bench-transfer bench-cluster
+.PHONY: build run run-node test clean bench-ingest bench-ingest-paced bench-transfer bench-cluster bench-watch bench-admission
 
 build:
 	$(MVN) -B -q package -Dmaven.test.skip=true
@@ -46,3 +46,13 @@ bench-transfer: build
 # seconds from kill -9 to a resumed transfer; see README "Running a cluster"
 bench-cluster: build
 	bench/cluster/run.sh
+
+# watch benchmark: 1,000 repositories x 10 tags checked every 60 s for 3 intervals (docker-registry, python3,
+# PostgreSQL at 127.0.0.1:5432; about 6 minutes); see README "Benchmarks"
+bench-watch: build
+	bench/watch/run.sh
+
+# admission benchmark: /imagepolicy from memory with 10,000 entries, paced 2,000/s and flat out, beside /health/live
+# (wrk, python3, PostgreSQL at 127.0.0.1:5432; a few minutes); see README "Benchmarks"
+bench-admission: build
+	bench/admission/run.sh

@@ -175,7 +175,7 @@ public final class Server {
    */
   static List<Capability> capabilities(Vertx vertx, Services services) {
     return List.of(
-        new AllowListModule(services),
+        new AllowListModule(vertx, services),
         new InventoryModule(vertx, services),
         new TransferModule(vertx, services),
         new WatchModule(vertx, services),

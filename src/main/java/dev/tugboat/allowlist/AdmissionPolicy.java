@@ -4,9 +4,8 @@ import dev.tugboat.registry.ImageReference;
 import dev.tugboat.registry.InvalidReferenceException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decides whether images may run, from the allow-list entries of their repositories. An image named by
@@ -23,34 +22,15 @@ public final class AdmissionPolicy {
     }
   }
 
-  /** The repositories to look up for these images (invalid references are skipped here and refused later). */
-  public static List<String> nameKeys(Collection<String> images) {
-    List<String> keys = new ArrayList<>();
-    for (String image : images) {
-      try {
-        String key = ImageReference.parse(image).name();
-        if (!keys.contains(key)) {
-          keys.add(key);
-        }
-      } catch (InvalidReferenceException ignored) {
-        // refused with its reason by decide()
-      }
-    }
-    return keys;
+  /** The decision for {@code images} from these entries alone. */
+  public static Decision decide(Collection<String> images, Collection<AllowListEntry> entries) {
+    return decide(images, AllowListIndex.of(entries));
   }
 
-  public static Decision decide(Collection<String> images, Collection<AllowListEntry> entries) {
-    Map<String, List<AllowListEntry>> byName = new LinkedHashMap<>();
-    for (AllowListEntry entry : entries) {
-      try {
-        byName.computeIfAbsent(ImageReference.parse(entry.name()).name(), k -> new ArrayList<>()).add(entry);
-      } catch (InvalidReferenceException ignored) {
-        // entries written before validation existed cannot match anything
-      }
-    }
-    List<String> refusals = new ArrayList<>();
+  public static Decision decide(Collection<String> images, AllowListIndex index) {
+    List<String> refusals = new ArrayList<>(0);
     for (String image : images) {
-      String refusal = refusal(image, byName);
+      String refusal = refusal(image, index);
       if (refusal != null) {
         refusals.add(refusal);
       }
@@ -58,22 +38,48 @@ public final class AdmissionPolicy {
     return new Decision(refusals.isEmpty(), List.copyOf(refusals));
   }
 
-  private static String refusal(String image, Map<String, List<AllowListEntry>> byName) {
-    ImageReference ref;
+  private static String refusal(String text, AllowListIndex index) {
+    Image image = image(text);
+    if (image.invalid() != null) {
+      return "image " + text + " is not a valid reference: " + image.invalid();
+    }
+    AllowListIndex.Repository repository = index.repository(image.name());
+    if (image.digest() != null) {
+      return repository != null && repository.pins(image.digest()) ? null : "image " + text + " is not allowed: digest "
+          + image.digest() + " of " + image.name() + " is not on the allow-list";
+    }
+    return repository != null && repository.lists(image.tag()) ? null : "image " + text + " is not allowed: tag "
+        + image.tag() + " of " + image.name() + " is not on the allow-list";
+  }
+
+  /** A review's image as the policy reads it: its repository and digest, else its tag; or why it is not a reference. */
+  private record Image(String name, String digest, String tag, String invalid) {}
+
+  /**
+   * Pods name the same images again and again, so each is parsed once (a pure function of the text: never stale).
+   * Bounded: texts up to {@link #CACHED_LENGTH} characters, at most {@link #CACHED} of them, all dropped when full.
+   */
+  private static final ConcurrentHashMap<String, Image> IMAGES = new ConcurrentHashMap<>();
+  private static final int CACHED = 8192;
+  private static final int CACHED_LENGTH = 256;
+
+  private static Image image(String text) {
+    Image image = IMAGES.get(text);
+    if (image != null) {
+      return image;
+    }
     try {
-      ref = ImageReference.parse(image);
+      ImageReference ref = ImageReference.parse(text);
+      image = new Image(ref.name(), ref.digest(), ref.tag() == null ? "latest" : ref.tag(), null);
     } catch (InvalidReferenceException e) {
-      return "image " + image + " is not a valid reference: " + e.getMessage();
+      image = new Image(null, null, null, e.getMessage());
     }
-    List<AllowListEntry> candidates = byName.getOrDefault(ref.name(), List.of());
-    if (ref.digest() != null) {
-      boolean pinned = candidates.stream().anyMatch(e -> ref.digest().equals(e.digest()));
-      return pinned ? null : "image " + image + " is not allowed: digest " + ref.digest() + " of " + ref.name()
-          + " is not on the allow-list";
+    if (text.length() <= CACHED_LENGTH) {
+      if (IMAGES.size() >= CACHED) {
+        IMAGES.clear();
+      }
+      IMAGES.put(text, image);
     }
-    String tag = ref.tag() == null ? "latest" : ref.tag();
-    boolean listed = candidates.stream().anyMatch(e -> e.tags().contains(tag));
-    return listed ? null : "image " + image + " is not allowed: tag " + tag + " of " + ref.name()
-        + " is not on the allow-list";
+    return image;
   }
 }

@@ -11,15 +11,17 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * imagelist's routes, same paths, JSON and status codes ({@code HEAD} answers as {@code GET}). Ids hold {@code /}
  * and {@code @} ({@code quay.io/foo/nginx@sha256:…}): everything after {@code /images/} is the id, raw or
- * percent-encoded.
+ * percent-encoded. A write is answered once this node's admission copy holds it ({@link AllowListSync#written}).
  */
 public final class AllowListRoutes {
   private final AllowListStore store;
+  private final AllowListSync sync;
   private final TokenAuth auth;
   private final MeterRegistry metrics;
 
-  public AllowListRoutes(AllowListStore store, TokenAuth auth, MeterRegistry metrics) {
+  public AllowListRoutes(AllowListStore store, AllowListSync sync, TokenAuth auth, MeterRegistry metrics) {
     this.store = store;
+    this.sync = sync;
     this.auth = auth;
     this.metrics = metrics;
   }
@@ -60,6 +62,7 @@ public final class AllowListRoutes {
   private void put(RoutingContext ctx) {
     AllowListRequest request = AllowListRequest.from(JsonFields.body(ctx));
     store.upsert(request.id(), request.name(), request.nameKey(), request.tags())
+        .compose(written -> sync.written(written.version()).map(written.result()))
         .onSuccess(entry -> {
           metrics.counter("tugboat_allowlist_writes", "op", "upsert").increment();
           ctx.json(entry.toJson());
@@ -69,6 +72,7 @@ public final class AllowListRoutes {
 
   private void delete(RoutingContext ctx) {
     store.delete(ctx.pathParam("id"))
+        .compose(written -> sync.written(written.version()))
         .onSuccess(deleted -> {
           metrics.counter("tugboat_allowlist_writes", "op", "delete").increment();
           ctx.response().setStatusCode(204).end();

@@ -41,6 +41,8 @@ public final class Addresses {
   public static final String WATCH_CHANGED = "tugboat.watch.changed";
   /** "Deployment {@code {id, repo, state}} changed state": queued, started, finished (publish). */
   public static final String DEPLOYMENT_CHANGED = "tugboat.deploy.changed";
+  /** "The allow-list is at {@code {version}}": every node's admission copy reads the changes it lacks (publish). */
+  public static final String ALLOWLIST_CHANGED = "tugboat.allowlist.changed";
 
   private Addresses() {}
 }

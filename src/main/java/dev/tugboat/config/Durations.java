@@ -27,4 +27,14 @@ public final class Durations {
       default -> Duration.ofDays(amount);
     };
   }
+
+  /** As the configuration writes it: the largest unit that is exact ({@code 10m}, {@code 90s}, {@code 1500ms}). */
+  public static String format(Duration d) {
+    long ms = d.toMillis();
+    if (ms == 0 || ms % 1000 != 0) {
+      return ms + "ms";
+    }
+    long s = ms / 1000;
+    return s % 86_400 == 0 ? s / 86_400 + "d" : s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
+  }
 }

@@ -13,7 +13,8 @@ import dev.tugboat.watch.WatchDefinition;
 
 /** The typed, validated configuration. Built only through {@link #from(JsonObject)}. */
 public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> registries, Inventory inventory,
-                       Transfer transfer, Watch watch, Deploy deploy, Egress egress, Cluster cluster) {
+                       Transfer transfer, Watch watch, Deploy deploy, Egress egress, Cluster cluster,
+                       Admission admission) {
 
   /** {@code requestTimeout}: every request is answered within it (503 when its handler has not answered by then). */
   public record Http(String host, int port, int instances, long bodyLimit, Duration shutdownTimeout, String tlsCert,
@@ -121,6 +122,15 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
   public record Cluster(boolean enabled, String name, String host, int port, int eventBusPort, List<String> members,
                         String kubernetesServiceDns, Duration drainDelay) {}
 
+  /**
+   * Admission answered from each node's copy of the allow-list: confirmed against the database every
+   * {@code checkInterval}; with the database unreachable, answered from the last known list for {@code staleFor},
+   * then by {@code failurePolicy}.
+   */
+  public record Admission(Duration checkInterval, Duration staleFor, FailurePolicy failurePolicy) {
+    public enum FailurePolicy { DENY, ALLOW }
+  }
+
   public static Settings from(JsonObject c) {
     JsonObject http = c.getJsonObject("http");
     JsonObject db = c.getJsonObject("db");
@@ -150,12 +160,23 @@ public record Settings(Http http, Db db, Auth auth, List<RegistrySettings> regis
         watch(c.getJsonObject("watch")),
         deploy(c.getJsonObject("deploy")),
         egress(c.getJsonObject("egress")),
-        cluster(c.getJsonObject("cluster")));
+        cluster(c.getJsonObject("cluster")),
+        admission(c.getJsonObject("admission")));
     if (settings.http().tlsCert().isEmpty() != settings.http().tlsKey().isEmpty()) {
       throw new ConfigException(settings.http().tlsCert().isEmpty() ? "http.tlsCert" : "http.tlsKey",
           "http.tlsCert and http.tlsKey go together");
     }
     return settings;
+  }
+
+  private static Admission admission(JsonObject a) {
+    String policy = text(a, "admission.failurePolicy", "failurePolicy", false).toLowerCase(java.util.Locale.ROOT);
+    if (!policy.equals("deny") && !policy.equals("allow")) {
+      throw new ConfigException("admission.failurePolicy", "expected deny or allow, got '" + policy + "'");
+    }
+    return new Admission(duration(a, "admission.checkInterval", "checkInterval"),
+        duration(a, "admission.staleFor", "staleFor"),
+        policy.equals("deny") ? Admission.FailurePolicy.DENY : Admission.FailurePolicy.ALLOW);
   }
 
   private static Egress egress(JsonObject e) {

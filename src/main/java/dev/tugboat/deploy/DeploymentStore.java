@@ -9,8 +9,11 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The deployments table and the per-job locks. A deployment is a row before anything is sent to Nomad;
@@ -97,9 +100,22 @@ public final class DeploymentStore {
 
   /** Whether a deployment for the repository is queued or running. */
   public Future<Boolean> active(String repo) {
-    // served by deployments_active (repo, state): stops at the first queued or running row
-    return db.pool().preparedQuery(vendor.sql("SELECT 1 FROM deployments WHERE repo = ? AND state IN"
-        + " ('PENDING', 'RUNNING') LIMIT 1")).execute(Tuple.of(repo)).map(rows -> rows.size() > 0);
+    return active(List.of(repo)).map(repos -> !repos.isEmpty());
+  }
+
+  /** Which of {@code repos} have a deployment queued or running: one query for a batch of watch checks. */
+  public Future<Set<String>> active(List<String> repos) {
+    if (repos.isEmpty()) {
+      return Future.succeededFuture(Set.of());
+    }
+    // served by deployments_active (repo, state)
+    String in = String.join(", ", Collections.nCopies(repos.size(), "?"));
+    return db.pool().preparedQuery(vendor.sql("SELECT DISTINCT repo FROM deployments WHERE repo IN (" + in + ")"
+        + " AND state IN ('PENDING', 'RUNNING')")).execute(Tuple.from(repos)).map(rows -> {
+          Set<String> active = new HashSet<>();
+          rows.forEach(row -> active.add(row.getString(0)));
+          return active;
+        });
   }
 
   public Future<Optional<Deployment>> get(String id) {

@@ -62,7 +62,9 @@ public final class NomadDeployer implements Deployer {
 
   /**
    * The images the mapped tasks of {@code job} run: in the job as registered, and in its newest running
-   * allocation (the job version that allocation was placed with, so a digest pinned there is what runs).
+   * allocation (the job version that allocation was placed with, so a digest pinned there is what runs). Two reads
+   * (the job, its allocations) while the newest running allocation is of the registered version; the allocation
+   * itself is read only when it runs another one (a rollout under way, or a failed one).
    */
   @Override
   public Future<Current> running(String namespace, String job, List<String> tasks) {
@@ -74,26 +76,35 @@ public final class NomadDeployer implements Deployer {
             ? Future.succeededFuture(Current.missing("job " + job + " is not in Nomad"))
             : Future.failedFuture(read.cause());
       }
-      List<String> images = images(read.result().bodyAsJsonObject(), tasks);
+      JsonObject registered = read.result().bodyAsJsonObject();
+      List<String> images = images(registered, tasks);
       if (images.isEmpty()) {
         return Future.succeededFuture(Current.missing("no task named " + tasks + " in Nomad job " + job));
       }
       return send(ns, HttpMethod.GET, path + "/allocations", null, "GET allocations of " + job, callTimeoutMs)
           .compose(list -> {
-            String newest = newestRunning(list.bodyAsJsonArray());
-            return newest == null ? Future.succeededFuture(List.<String>of())
-                : send(ns, HttpMethod.GET, "/v1/allocation/" + encode(newest), null, "GET allocation of " + job,
-                    callTimeoutMs).map(alloc -> {
-                      JsonObject placed = alloc.bodyAsJsonObject().getJsonObject("Job");
-                      return placed == null ? List.<String>of() : images(placed, tasks);
-                    });
+            JsonObject newest = newestRunning(list.bodyAsJsonArray());
+            if (newest == null) {
+              return Future.succeededFuture(List.<String>of());
+            }
+            // a job version is immutable (Nomad bumps it on every spec change; an in-place update moves the
+            // allocation's JobVersion too): an allocation of the registered version runs the registered images
+            Long version = registered.getLong("Version");
+            if (version != null && version.equals(newest.getLong("JobVersion"))) {
+              return Future.succeededFuture(images);
+            }
+            return send(ns, HttpMethod.GET, "/v1/allocation/" + encode(newest.getString("ID")), null,
+                "GET allocation of " + job, callTimeoutMs).map(alloc -> {
+                  JsonObject placed = alloc.bodyAsJsonObject().getJsonObject("Job");
+                  return placed == null ? List.<String>of() : images(placed, tasks);
+                });
           })
           .map(running -> new Current(null, images, running));
     });
   }
 
-  /** The id of the running allocation of the newest job version (then the newest created), or null. */
-  private static String newestRunning(JsonArray allocations) {
+  /** The stub of the running allocation of the newest job version (then the newest created), or null. */
+  private static JsonObject newestRunning(JsonArray allocations) {
     JsonObject newest = null;
     for (int i = 0; i < allocations.size(); i++) {
       JsonObject a = allocations.getJsonObject(i);
@@ -106,7 +117,7 @@ public final class NomadDeployer implements Deployer {
         newest = a;
       }
     }
-    return newest == null ? null : newest.getString("ID");
+    return newest;
   }
 
   /** The {@code Config.image} of each mapped task of {@code job}, in job order. */

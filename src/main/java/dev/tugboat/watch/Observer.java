@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What a check sees and decides, shared by the watcher (which then acts on it) and the plan route (which only
@@ -53,17 +54,29 @@ public final class Observer {
     return registry.tags(repo.repo()).map(all -> Tags.bounded(all, maxTags));
   }
 
+  /** What a check of {@code repo} sees now (the plan: one repository, its deployments read here). */
   public Future<Observation> observe(WatchedRepo repo) {
+    return deployments.active(repo.name()).compose(active -> observe(repo, active));
+  }
+
+  /** Which of {@code repos} have a deployment queued or running: one query for a batch of checks. */
+  public Future<Set<String>> deploymentsActive(List<WatchedRepo> repos) {
+    return deployments.active(repos.stream().map(WatchedRepo::name).toList());
+  }
+
+  /**
+   * What a check sees, {@code deploymentActive} read before: the tag list, then the chosen tag's manifest HEAD
+   * (none when no tag matches) and what Nomad runs, at once.
+   */
+  public Future<Observation> observe(WatchedRepo repo, boolean deploymentActive) {
     return tags(repo).compose(tags -> {
       String tag = repo.pinnedTag().isEmpty() ? repo.tagPolicy().newest(tags).orElse(null)
           : tags.contains(repo.pinnedTag()) ? repo.pinnedTag() : null;
       Future<String> digest = tag == null ? Future.succeededFuture(null)
           : registry.headManifest(repo.repo(), tag).map(d -> d.map(Descriptor::digest).orElse(null));
-      Future<Boolean> active = deployments.active(repo.name());
       Future<Running> running = running(repo);
-      return Future.all(digest, active, running).map(all -> new Observation(repo, tags, running.result(),
-          active.result(), Decision.decide(repo, tag, digest.result(), running.result(), active.result(),
-              clock.instant())));
+      return Future.all(digest, running).map(all -> new Observation(repo, tags, running.result(), deploymentActive,
+          Decision.decide(repo, tag, digest.result(), running.result(), deploymentActive, clock.instant())));
     });
   }
 

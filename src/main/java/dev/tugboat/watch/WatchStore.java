@@ -108,27 +108,55 @@ public final class WatchStore {
     return leases.claimRows(owner, ttl, limit, null, COLUMNS).map(this::mapAll);
   }
 
+  /** One check's outcome, as {@link #recordChecks} writes it. */
+  public record Check(String name, List<String> tags, Decision decision, Running running, String error) {}
+
   /**
-   * Records a check and gives the row back until {@code nextCheckIn}: what the registry and Nomad showed, and the
-   * drift. A {@code BASELINE} decision makes its target the deployed state (the first check, or Nomad already
-   * running the desired image).
+   * Records a batch of checks in one statement and gives their rows back until {@code nextCheckIn}: what the
+   * registry and Nomad showed, and the drift. A {@code BASELINE} decision makes its target the deployed state (the
+   * first check, or Nomad already running the desired image). Rows whose lease {@code owner} lost are left alone.
    */
-  public Future<Void> recordCheck(String name, String owner, List<String> tags, Decision decision, Running running,
-                                  String error, Duration nextCheckIn) {
-    boolean baseline = decision.action() == Decision.Action.BASELINE;
-    String base = baseline ? ", deployed_tag = ?, deployed_digest = ?, failures = 0, failed_target = NULL,"
-        + " retry_after = NULL" : "";
-    Tuple params = Tuple.of(new JsonArray(tags).encode(), decision.tag(), decision.digest(), error,
-        running.toJson().encode(), decision.drift());
-    if (baseline) {
-      params.addString(decision.tag()).addString(decision.digest());
+  public Future<Void> recordChecks(String owner, List<Check> checks, Duration nextCheckIn) {
+    if (checks.isEmpty()) {
+      return Future.succeededFuture();
     }
-    params.addLong(nextCheckIn.toMillis()).addString(name).addString(owner);
-    return db.pool().preparedQuery(vendor.sql("UPDATE watch_repos SET seen_tags = ?, seen_tag = ?, seen_digest = ?,"
-            + " last_error = ?, running = ?, running_at = " + vendor.now() + ", drift = ?, checks = checks + 1,"
-            + " checked_at = " + vendor.now() + base + ", next_check_at = " + vendor.nowPlusMillisParam()
-            + ", lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?"))
-        .execute(params).mapEmpty();
+    boolean pg = vendor == Vendor.POSTGRESQL;
+    String t = pg ? "" : "w."; // PostgreSQL refuses a qualified SET target, MySQL an ambiguous one
+    // base_tag/base_digest: the baseline's target, else NULL (the deployed state stays)
+    String set = " SET " + t + "seen_tags = v.seen_tags, " + t + "seen_tag = v.seen_tag, " + t + "seen_digest ="
+        + " v.seen_digest, " + t + "last_error = v.last_error, " + t + "running = v.running, " + t + "running_at = "
+        + vendor.now() + ", " + t + "drift = v.drift, " + t + "checks = w.checks + 1, " + t + "checked_at = "
+        + vendor.now() + ", " + t + "deployed_tag = COALESCE(v.base_tag, w.deployed_tag), " + t + "deployed_digest ="
+        + " COALESCE(v.base_digest, w.deployed_digest), " + t + "failures = CASE WHEN v.base_tag IS NULL THEN"
+        + " w.failures ELSE 0 END, " + t + "failed_target = CASE WHEN v.base_tag IS NULL THEN w.failed_target END, "
+        + t + "retry_after = CASE WHEN v.base_tag IS NULL THEN w.retry_after END, " + t + "next_check_at = "
+        + vendor.nowPlusMillisParam() + ", " + t + "lease_owner = NULL, " + t + "lease_until = NULL";
+    Tuple params = Tuple.tuple();
+    if (pg) {
+      params.addLong(nextCheckIn.toMillis());
+    }
+    List<String> rows = new ArrayList<>();
+    for (Check c : checks) {
+      boolean baseline = c.decision().action() == Decision.Action.BASELINE;
+      params.addString(c.name()).addString(new JsonArray(c.tags()).encode()).addString(c.decision().tag())
+          .addString(c.decision().digest()).addString(c.error()).addString(c.running().toJson().encode())
+          .addBoolean(c.decision().drift()).addString(baseline ? c.decision().tag() : null)
+          .addString(baseline ? c.decision().digest() : null);
+      rows.add(pg ? "(?, ?, ?, ?, ?, ?, CAST(? AS BOOLEAN), ?, ?)" : rows.isEmpty()
+          ? "SELECT ? AS id, ? AS seen_tags, ? AS seen_tag, ? AS seen_digest, ? AS last_error, ? AS running,"
+              + " ? AS drift, ? AS base_tag, ? AS base_digest" : "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?");
+    }
+    String sql;
+    if (pg) {
+      sql = "UPDATE watch_repos AS w" + set + " FROM (VALUES " + String.join(", ", rows) + ") AS v(id, seen_tags,"
+          + " seen_tag, seen_digest, last_error, running, drift, base_tag, base_digest)"
+          + " WHERE w.id = v.id AND w.lease_owner = ?";
+    } else {
+      params.addLong(nextCheckIn.toMillis());
+      sql = "UPDATE watch_repos w JOIN (" + String.join(" UNION ALL ", rows) + ") v ON w.id = v.id" + set
+          + " WHERE w.lease_owner = ?";
+    }
+    return db.pool().preparedQuery(vendor.sql(sql)).execute(params.addString(owner)).mapEmpty();
   }
 
   /**

@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
  * when the inventory records a push of it ({@code image.pushed}), or when the API changes it. Due rows are
  * claimed under a lease, so each check runs on one node; a check observes (the tags, the desired tag's digest,
  * what Nomad runs: {@link Observer}), decides, queues a deployment when needed, notifies a drift once, and records
- * what it saw. The leases are
- * renewed while checks run; those of a node that died run out, and its checks run elsewhere.
+ * what it saw. A claimed batch costs two statements besides its claim (whether deployments are under way, and the
+ * records of its checks; a failed check is postponed on its own); the node wakes itself when its checks come due
+ * again ({@link NextChecks}). The leases are renewed
+ * while checks run; those of a node that died run out, and its checks run elsewhere.
  */
 public final class WatchVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WatchVerticle.class);
@@ -39,6 +41,7 @@ public final class WatchVerticle extends VerticleBase {
   private final String owner;
   private final Duration lease;
   private MessageConsumer<JsonObject> pushes;
+  private NextChecks nextChecks;
   private final WakeUps wakeUps = new WakeUps(this::drain,
       failure -> LOG.warn("watch: database unavailable ({}); the sweep retries", failure.getMessage()));
 
@@ -56,6 +59,7 @@ public final class WatchVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    nextChecks = new NextChecks(vertx, wakeUps::wake);
     // local: the node that recorded the push marks the rows once, then wakes every watcher
     pushes = vertx.eventBus().localConsumer(Addresses.IMAGE_PUSHED, message -> pushed(message.body()));
     // a due check waits for the next sweep: a quarter of the interval keeps checks close to once per interval
@@ -65,6 +69,7 @@ public final class WatchVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    nextChecks.close();
     return Future.all(pushes.unregister(), wakeUps.close());
   }
 
@@ -91,20 +96,44 @@ public final class WatchVerticle extends VerticleBase {
       });
     }
     return store.claimDue(owner, lease, BATCH).compose(repos -> repos.isEmpty() ? Future.succeededFuture()
-        : Leases.renewing(vertx, lease, () -> store.renew(owner, lease),
-            () -> Future.join(repos.stream().map(this::check).toList())).compose(v -> drain()));
+        : Leases.renewing(vertx, lease, () -> store.renew(owner, lease), () -> checkAll(repos)).compose(v -> drain()));
   }
 
-  private Future<Void> check(WatchedRepo repo) {
-    return observer.observe(repo).compose(this::act).recover(failure -> {
+  /**
+   * A claimed batch: one query for the deployments under way, every repository observed and acted on at once, then
+   * the completed checks recorded in one statement (a failed check is postponed alone, and fails no other).
+   */
+  private Future<Void> checkAll(List<WatchedRepo> repos) {
+    return observer.deploymentsActive(repos).compose(active -> {
+      List<Future<WatchStore.Check>> checks = repos.stream().map(repo -> check(repo, active.contains(repo.name())))
+          .toList();
+      return Future.join(checks).transform(joined -> {
+        List<WatchStore.Check> done = checks.stream().filter(Future::succeeded).map(Future::result)
+            .filter(Objects::nonNull).toList();
+        return store.recordChecks(owner, done, pollInterval).compose(v -> {
+          for (int i = 0; i < repos.size(); i++) {
+            WatchStore.Check c = checks.get(i).succeeded() ? checks.get(i).result() : null;
+            if (c != null) {
+              changedIf(news(repos.get(i), c), repos.get(i));
+            }
+          }
+          return joined.succeeded() ? Future.<Void>succeededFuture() : Future.failedFuture(joined.cause());
+        });
+      });
+    }).onSuccess(v -> nextChecks.after(pollInterval));
+  }
+
+  /** One check: what it saw and decided, once acted on; null when it failed and was postponed. */
+  private Future<WatchStore.Check> check(WatchedRepo repo, boolean deploymentActive) {
+    return observer.observe(repo, deploymentActive).compose(this::act).recover(failure -> {
       LOG.warn("watch {} ({}): check failed: {}", repo.name(), repo.repo(), failure.getMessage());
       String error = String.valueOf(failure.getMessage());
       return store.postpone(repo.name(), owner, error, pollInterval)
-          .onSuccess(v -> changedIf(!error.equals(repo.lastError()), repo));
+          .onSuccess(v -> changedIf(!error.equals(repo.lastError()), repo)).map(v -> null);
     });
   }
 
-  private Future<Void> act(Observer.Observation seen) {
+  private Future<WatchStore.Check> act(Observer.Observation seen) {
     WatchedRepo repo = seen.repo();
     Decision decision = seen.decision();
     Future<Void> acted = Future.succeededFuture();
@@ -130,13 +159,16 @@ public final class WatchVerticle extends VerticleBase {
       acted = acted.compose(v -> notifier.send(Notice.drift(repo.name(), repo.job(), runs,
           repo.image(repo.deployedTag(), repo.deployedDigest(), true), repo.autoDeploy())));
     }
-    String lastError = error;
-    return acted.compose(v -> store.recordCheck(repo.name(), owner, seen.tags(), decision, seen.running(), lastError,
-        pollInterval))
-        .onSuccess(v -> changedIf(!seen.tags().equals(repo.seenTags()) || !Objects.equals(decision.tag(), repo.seenTag())
-            || !Objects.equals(decision.digest(), repo.seenDigest()) || !Objects.equals(lastError, repo.lastError())
-            || !Objects.equals(seen.running(), repo.running()) || decision.drift() != repo.drift()
-            || repo.deployedTag() == null, repo));
+    WatchStore.Check check = new WatchStore.Check(repo.name(), seen.tags(), decision, seen.running(), error);
+    return acted.map(v -> check);
+  }
+
+  /** Whether a recorded check saw something new for {@code repo} (most checks see nothing new). */
+  private static boolean news(WatchedRepo repo, WatchStore.Check c) {
+    return !c.tags().equals(repo.seenTags()) || !Objects.equals(c.decision().tag(), repo.seenTag())
+        || !Objects.equals(c.decision().digest(), repo.seenDigest()) || !Objects.equals(c.error(), repo.lastError())
+        || !Objects.equals(c.running(), repo.running()) || c.decision().drift() != repo.drift()
+        || repo.deployedTag() == null;
   }
 
   /** Live views hear of a check only when it saw something new (most checks see nothing new). */

@@ -145,11 +145,4 @@ class AdmissionPolicyTest {
   void noImagesIsAllowed() {
     assertThat(AdmissionPolicy.decide(List.of(), List.of()).allowed()).isTrue();
   }
-
-  @Test
-  void nameKeysDedupesAndSkipsInvalid() {
-    List<String> keys = AdmissionPolicy.nameKeys(List.of("nginx", "nginx:1.25", "docker.io/library/nginx@" + SHA,
-        "docker.io/Foo/bar", "quay.io/org/app:v1", "a//b", "index.docker.io/nginx"));
-    assertThat(keys).containsExactly("docker.io/library/nginx", "quay.io/org/app");
-  }
 }
