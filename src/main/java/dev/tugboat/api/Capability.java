@@ -1,6 +1,7 @@
 package dev.tugboat.api;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
 /**
@@ -18,4 +19,13 @@ public interface Capability {
 
   /** Mounts the capability's routes on one HTTP verticle instance's router. */
   void mount(Router router);
+
+  /**
+   * The body of an error answered before routing (a request the router cannot decode) when {@code path} is one of
+   * this capability's routes with a seed's error shape; null for Tugboat's shape. The same shape its routes'
+   * failure handlers write.
+   */
+  default JsonObject errorBody(String path, ApiError error) {
+    return null;
+  }
 }

@@ -7,10 +7,12 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -77,11 +79,17 @@ public final class HttpApiVerticle extends VerticleBase {
       ApiError undecodable = RequestGuard.undecodable(request);
       if (undecodable != null) {
         request.response().setStatusCode(400).putHeader("Content-Type", "application/json")
-            .end(undecodable.toJson().encode());
+            .end(errorBody(request.path(), undecodable).encode());
       } else {
         router.handle(request);
       }
     }).listen().onSuccess(s -> services.httpPort().set(s.actualPort()));
+  }
+
+  /** The error shape of the capability owning {@code path}, or Tugboat's. */
+  private JsonObject errorBody(String path, ApiError error) {
+    return capabilities.stream().map(capability -> capability.errorBody(path, error)).filter(Objects::nonNull)
+        .findFirst().orElseGet(error::toJson);
   }
 
   /**

@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class NomadDeployer implements Deployer {
   private static final Logger LOG = LoggerFactory.getLogger(NomadDeployer.class);
   private static final int REGISTER_ATTEMPTS = 5;
+  /** Meta key naming the Tugboat deployment that registered the job's current version. */
+  static final String DEPLOYMENT_META = "tugboat_deployment";
   /** Pause before asking again when an answer brought nothing new or a request failed: never a tight loop. */
   private static final long PAUSE_MS = 1000;
   private static final Set<String> EVAL_FINAL = Set.of("complete", "failed", "canceled", "cancelled");
@@ -176,36 +178,72 @@ public final class NomadDeployer implements Deployer {
     }
   }
 
-  /** Registers the job with the new image; answers the evaluation id (null when Nomad created none). */
+  /**
+   * Registers the job with the new image; answers the evaluation id (null when Nomad created none). The job's
+   * {@value #DEPLOYMENT_META} names the deployment that registered it: a holder that died between Nomad's answer
+   * and saving the evaluation leaves it behind, and the next holder follows that registration instead of making
+   * a second one.
+   */
   private Future<String> register(Deployment d, int attempt, Tracker tracker) {
     String path = "/v1/job/" + encode(d.job());
     return send(namespace(d), HttpMethod.GET, path, null, "GET job " + d.job(), callTimeoutMs).compose(response -> {
       JsonObject job = response.bodyAsJsonObject();
+      JsonObject current = job.getJsonObject("Meta");
+      if (current != null && d.id().equals(current.getString(DEPLOYMENT_META))) {
+        return registeredBefore(d, job);
+      }
       int mapped = setImage(job, d);
       if (mapped == 0) {
         return Future.failedFuture(new Unmapped("no task named " + d.tasks() + " in Nomad job " + d.job()));
       }
-      return attempt == 1 ? tracker.announce().map(job) : Future.succeededFuture(job);
-    }).compose(job -> {
-      JsonObject meta = job.getJsonObject("Meta") == null ? new JsonObject() : job.getJsonObject("Meta").copy();
-      meta.put("restart", "bar".equals(meta.getString("restart")) ? "foo" : "bar");
-      job.put("Meta", meta);
-      if (!settings.nomad().vaultToken().isEmpty()) {
-        job.put("VaultToken", settings.nomad().vaultToken());
-      }
-      JsonObject body = new JsonObject().put("Job", job).put("EnforceIndex", true)
-          .put("JobModifyIndex", job.getLong("JobModifyIndex", 0L));
-      return send(namespace(d), HttpMethod.POST, path, body, "register job " + d.job(), callTimeoutMs);
-    }).map(response -> {
-      JsonObject answer = response.bodyAsJsonObject();
-      String evalId = answer.getString("EvalID", "");
-      return evalId.isEmpty() ? null : evalId;
+      Future<JsonObject> announced = attempt == 1 ? tracker.announce().map(job) : Future.succeededFuture(job);
+      return announced.compose(ready -> registerAs(d, ready, path));
     }).recover(failure -> {
       if (failure instanceof NomadException n && n.indexConflict() && attempt < REGISTER_ATTEMPTS) {
         LOG.info("job {} changed while deploying {} (attempt {}): reading it again", d.job(), d.toTag(), attempt);
         return register(d, attempt + 1, tracker);
       }
       return Future.failedFuture(failure);
+    });
+  }
+
+  /** The evaluation of the job version this deployment registered already (the newest of it), or null. */
+  private Future<String> registeredBefore(Deployment d, JsonObject job) {
+    long modifyIndex = job.getLong("JobModifyIndex", 0L);
+    LOG.info("deployment {}: job {} was registered by it already (index {}); following that registration", d.id(),
+        d.job(), modifyIndex);
+    return send(namespace(d), HttpMethod.GET, "/v1/job/" + encode(d.job()) + "/evaluations", null,
+        "GET evaluations of job " + d.job(), callTimeoutMs).map(response -> {
+          JsonArray evals = response.bodyAsJsonArray();
+          String newest = null;
+          long newestIndex = -1;
+          for (int i = 0; i < evals.size(); i++) {
+            JsonObject eval = evals.getJsonObject(i);
+            long created = eval.getLong("CreateIndex", 0L);
+            if (eval.getLong("JobModifyIndex", -1L) == modifyIndex && created > newestIndex) {
+              newest = eval.getString("ID");
+              newestIndex = created;
+            }
+          }
+          return newest;
+        });
+  }
+
+  /** Registers {@code job} (its image set) as this deployment's: a new Meta.restart and the deployment's id. */
+  private Future<String> registerAs(Deployment d, JsonObject job, String path) {
+    JsonObject meta = job.getJsonObject("Meta") == null ? new JsonObject() : job.getJsonObject("Meta").copy();
+    meta.put("restart", "bar".equals(meta.getString("restart")) ? "foo" : "bar");
+    meta.put(DEPLOYMENT_META, d.id());
+    job.put("Meta", meta);
+    if (!settings.nomad().vaultToken().isEmpty()) {
+      job.put("VaultToken", settings.nomad().vaultToken());
+    }
+    JsonObject body = new JsonObject().put("Job", job).put("EnforceIndex", true)
+        .put("JobModifyIndex", job.getLong("JobModifyIndex", 0L));
+    return send(namespace(d), HttpMethod.POST, path, body, "register job " + d.job(), callTimeoutMs).map(response -> {
+      JsonObject answer = response.bodyAsJsonObject();
+      String evalId = answer.getString("EvalID", "");
+      return evalId.isEmpty() ? null : evalId;
     });
   }
 

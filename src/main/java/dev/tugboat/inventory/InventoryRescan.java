@@ -110,35 +110,54 @@ public final class InventoryRescan {
     });
   }
 
-  /** Scrapes the (registry, repository, tag) items with {@code workers} in parallel. */
+  /**
+   * Scrapes the (registry, repository, tag) items, {@code workers} repositories at once and one repository's tags
+   * one after another: two tags of one image saved at once would race for the same rows (as ingestion's
+   * per-repository lanes avoid too).
+   */
   private Future<Summary> run(List<String[]> work) {
+    Map<Repository, List<String>> byRepository = new LinkedHashMap<>();
+    work.forEach(item -> byRepository.computeIfAbsent(new Repository(item[0], item[1]), k -> new ArrayList<>()).add(item[2]));
+    List<Map.Entry<Repository, List<String>>> repositories = new ArrayList<>(byRepository.entrySet());
     AtomicInteger next = new AtomicInteger();
-    AtomicInteger scraped = new AtomicInteger();
-    AtomicInteger unchanged = new AtomicInteger();
-    AtomicInteger failed = new AtomicInteger();
+    Counts counts = new Counts();
     List<Future<Void>> lanes = new ArrayList<>();
-    for (int i = 0; i < Math.min(workers, Math.max(1, work.size())); i++) {
-      lanes.add(lane(work, next, scraped, unchanged, failed));
+    for (int i = 0; i < Math.min(workers, Math.max(1, repositories.size())); i++) {
+      lanes.add(lane(repositories, next, counts));
     }
-    return Future.all(lanes).map(done -> new Summary(scraped.get(), unchanged.get(), failed.get()));
+    return Future.all(lanes).map(done -> new Summary(counts.scraped.get(), counts.unchanged.get(), counts.failed.get()));
   }
 
-  private Future<Void> lane(List<String[]> work, AtomicInteger next, AtomicInteger scraped, AtomicInteger unchanged,
-                            AtomicInteger failed) {
+  private record Counts(AtomicInteger scraped, AtomicInteger unchanged, AtomicInteger failed) {
+    Counts() {
+      this(new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
+    }
+  }
+
+  /** Takes the next repository until none is left. */
+  private Future<Void> lane(List<Map.Entry<Repository, List<String>>> repositories, AtomicInteger next, Counts counts) {
     int index = next.getAndIncrement();
-    if (index >= work.size()) {
+    if (index >= repositories.size()) {
       return Future.succeededFuture();
     }
-    String[] item = work.get(index);
-    return ingestion.refresh(new Repository(item[0], item[1]), item[2])
-        .transform(done -> {
-          if (done.succeeded()) {
-            (done.result() ? scraped : unchanged).incrementAndGet();
-          } else {
-            failed.incrementAndGet();
-            LOG.warn("re-scan of {}/{}:{} failed: {}", item[0], item[1], item[2], done.cause().getMessage());
-          }
-          return lane(work, next, scraped, unchanged, failed);
-        });
+    Map.Entry<Repository, List<String>> repository = repositories.get(index);
+    return tags(repository.getKey(), repository.getValue(), 0, counts)
+        .compose(done -> lane(repositories, next, counts));
+  }
+
+  private Future<Void> tags(Repository repo, List<String> tags, int index, Counts counts) {
+    if (index >= tags.size()) {
+      return Future.succeededFuture();
+    }
+    String tag = tags.get(index);
+    return ingestion.refresh(repo, tag).transform(done -> {
+      if (done.succeeded()) {
+        (done.result() ? counts.scraped : counts.unchanged).incrementAndGet();
+      } else {
+        counts.failed.incrementAndGet();
+        LOG.warn("re-scan of {}/{}:{} failed: {}", repo.registry(), repo.name(), tag, done.cause().getMessage());
+      }
+      return tags(repo, tags, index + 1, counts);
+    });
   }
 }

@@ -1,5 +1,6 @@
 package dev.tugboat.watch;
 
+import dev.tugboat.api.ApiError;
 import dev.tugboat.api.Capability;
 import dev.tugboat.api.Services;
 import dev.tugboat.bus.Addresses;
@@ -11,6 +12,7 @@ import dev.tugboat.deploy.Notifier;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -75,5 +77,10 @@ public final class WatchModule implements Capability {
     Watches watches = new Watches(store, requests, services.registry(), observer, notifier, vertx.eventBus());
     new WatchRoutes(watches, deployments, services.tokens()).mount(router);
     new WatchBoardRoutes(store, deployments).mount(router);
+  }
+
+  @Override
+  public JsonObject errorBody(String path, ApiError error) {
+    return WatchRoutes.isSeedPath(path) ? WatchRoutes.seedShape(error) : null;
   }
 }

@@ -27,6 +27,10 @@ public final class WatchRoutes {
   private static final String CORS_HEADERS = "pragma,content-type,content-length,accept-encoding,x-csrf-token,"
       + "authorization,accept,origin,x-requested-with";
 
+  /** registrywatcher's routes (besides {@code /tags/{repo}...}): its CORS and its error shape. */
+  private static final List<String> SEED_PATHS = List.of("/ping", "/ping/", "/repos", "/debug/caches");
+  private static final String SEED_TAGS = "/tags/";
+
   private final Watches watches;
   private final WatchStore store;
   private final DeploymentStore deployments;
@@ -41,10 +45,10 @@ public final class WatchRoutes {
 
   public void mount(Router router) {
     ErrorHandler seed = new ErrorHandler(WatchRoutes::seedShape);
-    for (String path : List.of("/ping", "/ping/", "/repos", "/debug/caches")) {
+    for (String path : SEED_PATHS) {
       router.route(path).handler(WatchRoutes::cors).failureHandler(seed);
     }
-    router.routeWithRegex("/tags/.+").handler(WatchRoutes::cors).failureHandler(seed);
+    router.routeWithRegex(SEED_TAGS + ".+").handler(WatchRoutes::cors).failureHandler(seed);
     Handler<RoutingContext> pong = ctx -> ctx.json(new JsonObject().put("message", "pong"));
     for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.HEAD)) { // Vert.x sends no body for HEAD
       router.route(method, "/ping").handler(pong);
@@ -79,8 +83,13 @@ public final class WatchRoutes {
     ctx.next();
   }
 
+  /** Whether {@code path} is one of registrywatcher's routes, whose errors come in its shape. */
+  static boolean isSeedPath(String path) {
+    return SEED_PATHS.contains(path) || path.startsWith(SEED_TAGS) && path.length() > SEED_TAGS.length();
+  }
+
   /** registrywatcher's {@code {"message": "Error: …"}} next to Tugboat's error object. */
-  private static JsonObject seedShape(ApiError error) {
+  static JsonObject seedShape(ApiError error) {
     return error.toJson().put("message", "Error: " + error.getMessage());
   }
 

@@ -174,7 +174,7 @@ class AllowListApiTest {
     assertField(put("len-1", "quay.io/" + "a".repeat(550), "[]"), "name");
     assertField(put("i".repeat(AllowListStore.ID_LENGTH + 1), "quay.io/len", "[]"), "id");
     String id = "\u00e9".repeat(AllowListStore.ID_LENGTH); // 512 characters, 1024 bytes: counted as the columns count
-    String name = "h".repeat(AllowListStore.NAME_LENGTH - 200) + ".example/" + "r".repeat(191);
+    String name = "h".repeat(AllowListStore.NAME_LENGTH - 264) + ".example/" + "r".repeat(255); // 256-character host
     HttpResponse<String> stored = put(id, name, "[\"v1\"]");
     assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
     assertThat(new JsonObject(stored.body()).getString("name")).isEqualTo(name);

@@ -85,9 +85,13 @@ class AllowListRequestTest {
     ApiError tooLong = rejected(body().put("name", "quay.io/" + "a".repeat(550)));
     assertThat(tooLong.field()).isEqualTo("name");
     assertThat(tooLong.getMessage()).contains("longer than " + AllowListStore.NAME_LENGTH);
-    String host = "h".repeat(AllowListStore.NAME_LENGTH - 200) + ".example";
-    assertThat(from(body().put("name", host + "/" + "r".repeat(191))).name()).hasSize(AllowListStore.NAME_LENGTH);
-    assertThat(rejected(body().put("name", host + "/" + "r".repeat(192))).field()).isEqualTo("name");
+    // the grammar allows a 300-character host and a 255-character repository: 256 + 1 + 255 fills the column
+    String repository = "r".repeat(255);
+    String host = "h".repeat(AllowListStore.NAME_LENGTH - repository.length() - 1 - ".example".length()) + ".example";
+    assertThat(from(body().put("name", host + "/" + repository)).name()).hasSize(AllowListStore.NAME_LENGTH);
+    ApiError oneMore = rejected(body().put("name", "h" + host + "/" + repository));
+    assertThat(oneMore.field()).isEqualTo("name");
+    assertThat(oneMore.getMessage()).contains("longer than " + AllowListStore.NAME_LENGTH);
   }
 
   @Test

@@ -340,7 +340,7 @@ class InventoryApiTest {
     MainTestSupport.Run run = MainTestSupport.run("updater", "all", "--workers", "3",
         "--set", "db.url=" + TestServer.urlOf(server.database()),
         "--set", "registries=[{\"host\":\"" + silent.host() + "\",\"insecure\":true}]");
-    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.code()).as(run.out() + run.err()).isZero();
     assertThat(run.out()).contains("updater all:", "0 failed");
     JsonObject json = new JsonObject(server.get("/v2/images/" + name + ":5.0.0").body());
     assertThat(json.getString("digest")).isEqualTo(missed.digest());

@@ -10,6 +10,9 @@ import dev.tugboat.testing.TestImages;
 import dev.tugboat.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,10 +58,10 @@ class InventoryPageTest {
         .put("url", registry.baseUrl() + "/v2/team/app/manifests/" + app.image().digest());
     JsonObject event = new JsonObject().put("id", UUID.randomUUID().toString()).put("action", "push").put("target", target)
         .put("request", new JsonObject().put("host", registry.host()));
-    assertThat(server.send("POST", "/dockerRegistry/event", new JsonObject().put("events", new JsonArray().add(event))
-        .encode(), null).statusCode()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(20)).until(() -> new JsonObject(server.get("/api/v1/images/" + registry.host()
-        + "/team/app@" + app.image().digest()).body()).getJsonArray("tags").size() == 2);
+    HttpResponse<String> forged = server.send("POST", "/dockerRegistry/event",
+        new JsonObject().put("events", new JsonArray().add(event)).encode(), null);
+    assertThat(forged.statusCode()).isEqualTo(200); // refused at the door: the registry must not send it again
+    assertThat(new JsonObject(forged.body()).getJsonArray("rejected")).hasSize(1);
     browser = Browser.start();
   }
 
@@ -93,8 +96,8 @@ class InventoryPageTest {
     List<WebElement> tags = browser.driver().findElements(By.cssSelector("ul.tag-list li"));
     assertThat(tags).extracting(WebElement::getText).anySatisfy(t -> assertThat(t).startsWith("2.1.0")
         .contains("latest of its class"));
-    assertThat(browser.driver().findElements(By.cssSelector("ul.tag-list .tag"))).extracting(WebElement::getText)
-        .contains(HOSTILE);
+    assertThat(browser.driver().findElements(By.cssSelector("ul.tag-list .tag"))).as("the forged tag never got in")
+        .extracting(WebElement::getText).containsExactly("2.1.0");
     assertThat(browser.script("return document.querySelectorAll('img[src=\"x\"], [onerror]').length")).isEqualTo(0L);
     assertThat(browser.driver().findElement(By.cssSelector(".platform-detail h2")).getText()).isEqualTo("linux/amd64");
     List<WebElement> layers = browser.driver().findElements(By.cssSelector("ol.layers li"));
@@ -117,5 +120,20 @@ class InventoryPageTest {
     assertThat(browser.consoleErrors()).isEmpty();
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> browser.driver().switchTo().alert())
         .isInstanceOf(org.openqa.selenium.NoAlertPresentException.class);
+  }
+
+  @Test
+  @DisplayName("a hostile filter in the page's address is shown as text in its input and never run")
+  void hostileFilter() {
+    browser.open(server.uri("/ui/?t=" + System.nanoTime() + "#/inventory?repository="
+        + URLEncoder.encode(HOSTILE, StandardCharsets.UTF_8).replace("+", "%20")).toString());
+    browser.ready("inventory");
+    assertThat(browser.driver().findElement(By.id("inventory-repository")).getAttribute("value")).isEqualTo(HOSTILE);
+    browser.waiting(Browser.PATIENCE).until(x -> browser.driver().findElements(By.cssSelector("tr.image-row")).isEmpty());
+    assertThat(browser.script("return document.querySelectorAll('img[src=\"x\"], [onerror]').length")).isEqualTo(0L);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> browser.driver().switchTo().alert())
+        .isInstanceOf(org.openqa.selenium.NoAlertPresentException.class);
+    assertThat(browser.consoleErrors()).as("only the API's refusal of the filter").isNotEmpty()
+        .allSatisfy(entry -> assertThat(entry.getMessage()).contains("/api/v1/images?", "status of 400"));
   }
 }

@@ -270,7 +270,8 @@ public final class FakeNomad implements AutoCloseable {
   private JsonObject evaluate(JsonObject job, String outcome, String description) {
     JsonObject eval = new JsonObject().put("ID", UUID.randomUUID().toString()).put("JobID", job.getString("ID"))
         .put("Namespace", job.getString("Namespace", "default")).put("Status", "pending")
-        .put("TriggeredBy", "job-register").put("ModifyIndex", ++index).put("CreateIndex", index);
+        .put("TriggeredBy", "job-register").put("JobModifyIndex", job.getLong("JobModifyIndex"))
+        .put("ModifyIndex", ++index).put("CreateIndex", index);
     evals.put(eval.getString("ID"), eval);
     vertx.setTimer(evalDelayMs, t -> completeEval(eval.getString("ID"), job, outcome, description));
     return eval;
