@@ -107,10 +107,14 @@ public record Leases(Database db, String table, String ready, String order) {
     return String.join(",", Collections.nCopies(n, "?"));
   }
 
-  /** Extends a lease the owner still holds; false when it was lost (expired and taken by another node). */
+  /**
+   * Extends a lease the owner still holds; false when it was lost (taken by another node, or given back). A lease
+   * that ran out while nobody took it is still the owner's (a renewal late on a loaded machine is not a loss):
+   * a claim writes its own owner, so ownership, not the clock, says who holds a row.
+   */
   public Future<Boolean> renew(String id, String owner, Duration ttl) {
     String update = "UPDATE " + table + " SET lease_until = " + db.vendor().nowPlusMillisParam()
-        + " WHERE id = ? AND lease_owner = ? AND lease_until >= " + db.vendor().now();
+        + " WHERE id = ? AND lease_owner = ?";
     return db.pool().preparedQuery(db.vendor().sql(update)).execute(Tuple.of(ttl.toMillis(), id, owner))
         .map(rows -> rows.rowCount() == 1);
   }
@@ -118,7 +122,7 @@ public record Leases(Database db, String table, String ready, String order) {
   /** Extends every lease {@code owner} still holds in the table (a batch being worked on); answers how many. */
   public Future<Integer> renewAll(String owner, Duration ttl) {
     String update = "UPDATE " + table + " SET lease_until = " + db.vendor().nowPlusMillisParam()
-        + " WHERE lease_owner = ? AND lease_until >= " + db.vendor().now();
+        + " WHERE lease_owner = ?";
     return db.pool().preparedQuery(db.vendor().sql(update)).execute(Tuple.of(ttl.toMillis(), owner))
         .map(rows -> rows.rowCount());
   }

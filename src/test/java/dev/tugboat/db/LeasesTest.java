@@ -84,7 +84,7 @@ class LeasesTest {
   }
 
   @Test
-  @DisplayName("a live lease is not claimable; once expired another node takes it and the old owner cannot renew or release")
+  @DisplayName("a live lease is not claimable; once expired another node takes it and the old owner cannot renew or release it (a late one nobody took it renews)")
   void expiredLeaseIsTakenOver() {
     List<String> first = leases.claim("crashed-node", Duration.ofSeconds(-1), 3).await(); // already run out
     assertThat(first).containsExactly("item-0", "item-1", "item-2");
@@ -95,6 +95,9 @@ class LeasesTest {
     assertThat(leases.renew("item-0", "crashed-node", MINUTE).await()).isFalse();
     assertThat(leases.release("item-0", "crashed-node").await()).isFalse();
     assertThat(leases.renew("item-0", "live-node", MINUTE).await()).isTrue();
+    // item-2 ran out too but nobody took it: still the late owner's, who renews it (and so keeps it from others)
+    assertThat(leases.renew("item-2", "crashed-node", MINUTE).await()).isTrue();
+    assertThat(leases.claim("other", MINUTE, 5).await()).doesNotContain("item-2");
   }
 
   @Test
