@@ -3,13 +3,9 @@ package dev.tugboat.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tugboat.config.Settings;
-import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.testing.FakeNomad;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,28 +17,23 @@ import org.junit.jupiter.api.Test;
 /** What a job runs costs two Nomad reads; the allocation itself is read only when it runs another job version. */
 class NomadRunningTest {
   static final String JOB = "web";
-  Vertx vertx;
+  NomadDeployerFixture fixture;
   FakeNomad nomad;
   WebClient client;
   NomadDeployer deployer;
 
   @BeforeEach
   void start() {
-    nomad = FakeNomad.start(null);
-    vertx = Vertx.vertx();
-    client = WebClient.create(vertx);
-    Settings.Deploy settings = new Settings.Deploy(false, Duration.ofMinutes(1), Duration.ofMinutes(1),
-        Duration.ofMinutes(1), new Settings.Nomad(nomad.address(), "", "", Duration.ofSeconds(5), "", ""),
-        new Settings.Notify("", ""), true);
-    deployer = new NomadDeployer(vertx, client, settings, Clock.systemUTC(), EgressPolicy.OPEN, Duration.ofSeconds(10));
+    fixture = new NomadDeployerFixture();
+    nomad = fixture.nomad;
+    client = fixture.client;
+    deployer = fixture.deployer;
     nomad.putJob("default", JOB, Map.of("app", "r.example/team/app:v1"), new JsonObject());
   }
 
   @AfterEach
   void stop() {
-    client.close();
-    vertx.close().await();
-    nomad.close();
+    fixture.close();
   }
 
   List<String> reads() {
