@@ -21,7 +21,8 @@ public final class AllowListModule implements Capability {
     this.vertx = vertx;
     this.services = services;
     this.store = new AllowListStore(services.db(), services.clock());
-    this.sync = new AllowListSync(store, index, services.settings().admission(), services.clock(), services.metrics());
+    this.sync = new AllowListSync(store, index, services.settings().admission(), services.clock(), services.metrics(),
+        services.cluster());
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.tugboat.allowlist;
 
 import dev.tugboat.bus.Addresses;
+import dev.tugboat.bus.Cluster;
 import dev.tugboat.bus.WakeUps;
 import dev.tugboat.config.Durations;
 import dev.tugboat.config.Settings;
@@ -10,6 +11,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
@@ -52,6 +54,7 @@ public final class AllowListSync extends VerticleBase {
 
   private final AllowListStore store;
   private final AllowListIndex index;
+  private final Cluster cluster;
   private final Settings.Admission settings;
   private final Clock clock;
   private final WakeUps wakeUps = new WakeUps(this::refresh, this::failed);
@@ -63,7 +66,8 @@ public final class AllowListSync extends VerticleBase {
   private boolean expiredLogged;
 
   public AllowListSync(AllowListStore store, AllowListIndex index, Settings.Admission settings, Clock clock,
-                       MeterRegistry metrics) {
+                       MeterRegistry metrics, Cluster cluster) {
+    this.cluster = cluster;
     this.store = store;
     this.index = index;
     this.settings = settings;
@@ -87,7 +91,10 @@ public final class AllowListSync extends VerticleBase {
     return refresh().recover(failure -> {
       failed(failure);
       return Future.succeededFuture();
-    }).compose(v -> wakeUps.listen(vertx, Addresses.ALLOWLIST_CHANGED, settings.checkInterval()));
+    }).compose(v -> vertx.eventBus().<JsonObject>consumer(Addresses.allowListHold(cluster.node()),
+            request -> hold(request.body().getLong("version", 0L)).onComplete(held -> request.reply(null)))
+        .completion())
+        .compose(v -> wakeUps.listen(vertx, Addresses.ALLOWLIST_CHANGED, settings.checkInterval()));
   }
 
   @Override
@@ -108,24 +115,20 @@ public final class AllowListSync extends VerticleBase {
 
   /**
    * A write of {@code version} committed on this node: every node is told, and the future completes (on the
-   * caller's context) once this node's copy holds it, so admission here reflects a write as soon as it is
-   * acknowledged. It never fails, and waits at most {@link #WRITE_WAIT_MS}: when the copy cannot catch up now, the
-   * periodic read brings it.
+   * caller's context) once this node's copy and every other member's hold it, so admission on any node reflects a
+   * write as soon as it is acknowledged (a client that writes, then deploys through another node, is not refused).
+   * It never fails, and waits at most {@link #WRITE_WAIT_MS}: a copy that cannot catch up now (a node starting,
+   * stopping or cut off) gets the write from its periodic read.
    */
   public Future<Void> written(long version) {
     vertx.eventBus().publish(Addresses.ALLOWLIST_CHANGED, new JsonObject().put("version", version));
     Context caller = Vertx.currentContext();
-    Promise<Void> held = Promise.promise();
-    context.runOnContext(v -> {
-      if (this.version >= version) {
-        held.complete();
-      } else {
-        waiters.add(new Waiter(version, held));
-        wakeUps.wake();
-      }
-    });
-    return held.future().timeout(WRITE_WAIT_MS, TimeUnit.MILLISECONDS).recover(failure -> {
-      LOG.debug("allow-list: this node's copy does not hold version {} yet ({}); the next check reads it", version,
+    Promise<Void> local = Promise.promise();
+    context.runOnContext(v -> hold(version).onComplete(local));
+    // join, not all: a member that cannot answer (stopping, starting) must not cut the wait for the others short
+    Future<Void> everywhere = Future.join(local.future(), othersHold(version)).mapEmpty();
+    return everywhere.timeout(WRITE_WAIT_MS, TimeUnit.MILLISECONDS).recover(failure -> {
+      LOG.debug("allow-list: not every node's copy holds version {} yet ({}); their next check reads it", version,
           failure.getMessage());
       return Future.succeededFuture();
     }).transform(done -> { // back on the writer's context
@@ -137,6 +140,30 @@ public final class AllowListSync extends VerticleBase {
       }
       return answer.future();
     });
+  }
+
+  /** Completes once this node's copy holds {@code version} (on this verticle's context). */
+  private Future<Void> hold(long version) {
+    if (this.version >= version) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> held = Promise.promise();
+    waiters.add(new Waiter(version, held));
+    wakeUps.wake();
+    return held.future();
+  }
+
+  /** Every other member's answer that its copy holds {@code version} (none when not clustered). */
+  private Future<Void> othersHold(long version) {
+    if (!cluster.clustered()) {
+      return Future.succeededFuture();
+    }
+    JsonObject body = new JsonObject().put("version", version);
+    DeliveryOptions within = new DeliveryOptions().setSendTimeout(WRITE_WAIT_MS);
+    return cluster.members().compose(members -> Future.join(members.stream()
+        .filter(member -> !member.node().equals(cluster.node()))
+        .map(member -> vertx.eventBus().request(Addresses.allowListHold(member.node()), body, within))
+        .toList())).mapEmpty();
   }
 
   private Future<Void> refresh() {

@@ -43,6 +43,16 @@ public final class Addresses {
   public static final String DEPLOYMENT_CHANGED = "tugboat.deploy.changed";
   /** "The allow-list is at {@code {version}}": every node's admission copy reads the changes it lacks (publish). */
   public static final String ALLOWLIST_CHANGED = "tugboat.allowlist.changed";
+  /**
+   * "Answer once your admission copy holds {@code {version}}": one node's address (request/reply), so a write is
+   * acknowledged once every member's admission sees it; see {@link #allowListHold(String)}.
+   */
+  private static final String ALLOWLIST_HOLD = "tugboat.allowlist.hold.";
+
+  /** The address at which node {@code node}'s admission copy answers {@link #ALLOWLIST_HOLD} requests. */
+  public static String allowListHold(String node) {
+    return ALLOWLIST_HOLD + node;
+  }
 
   private Addresses() {}
 }
