@@ -1,11 +1,10 @@
 package dev.tugboat.inventory;
 
 import dev.tugboat.api.ApiError;
+import dev.tugboat.api.RegistryFailure;
 import dev.tugboat.api.Text;
-import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.ImageReference;
 import dev.tugboat.registry.InvalidReferenceException;
-import dev.tugboat.registry.RegistryException;
 import dev.tugboat.registry.Repository;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -135,26 +134,12 @@ public final class InventoryRoutes {
 
   /** A host the egress policy or {@code inventory.configuredRegistriesOnly} refuses: the client's choice, a 403. */
   private static ApiError refused(String reason) {
-    return new ApiError(403, "registry_refused", reason, "ref");
+    return RegistryFailure.refused(reason, "ref");
   }
 
   private static Throwable registryFailure(ImageReference ref, Throwable failure) {
-    if (failure instanceof RegistryException.NotFound) {
-      return ApiError.notFound(ref + " does not exist in its registry");
-    }
-    if (failure instanceof EgressPolicy.Denied || failure instanceof Ingestion.Refused) {
-      return refused(failure.getMessage());
-    }
-    if (failure instanceof RegistryException.InvalidRequest) {
-      return ApiError.invalid("ref", failure.getMessage());
-    }
-    if (failure instanceof RegistryException.Timeout) {
-      return new ApiError(504, "registry_timeout", "the registry of " + ref + " did not answer in time", null);
-    }
-    if (failure instanceof RegistryException e) {
-      return new ApiError(502, "registry_error", "the registry of " + ref + " failed: " + e.getMessage(), null);
-    }
-    return failure;
+    return failure instanceof Ingestion.Refused ? refused(failure.getMessage())
+        : RegistryFailure.answer(ref, "ref", failure);
   }
 
   private Future<InventoryStore.PlatformRow> platform(RoutingContext ctx, StoredImage image) {

@@ -1,6 +1,7 @@
 package dev.tugboat.watch;
 
 import dev.tugboat.api.ApiError;
+import dev.tugboat.api.RegistryFailure;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.bus.Changes;
 import dev.tugboat.deploy.Deployment;
@@ -41,8 +42,11 @@ public final class Watches {
    * check bounds them; a repository over {@code watch.maxTags} is a 400 saying so.
    */
   public Future<List<String>> liveTags(WatchedRepo repo) {
-    return observer.tags(repo).recover(failure -> Future.failedFuture(failure instanceof Tags.TooMany
-        ? new ApiError(400, "too_many_tags", failure.getMessage(), null) : failure));
+    return observer.tags(repo).recover(failure -> Future.failedFuture(tooMany(failure)));
+  }
+
+  private static Throwable tooMany(Throwable failure) {
+    return failure instanceof Tags.TooMany ? new ApiError(400, "too_many_tags", failure.getMessage(), null) : failure;
   }
 
   /**
@@ -70,10 +74,14 @@ public final class Watches {
             .orElseGet(() -> Future.failedFuture(ApiError.notFound("tag " + tag + " vanished from " + repo.repo()))));
   }
 
-  /** What a check of {@code repo} would do now and why, without doing it. */
+  /**
+   * What a check of {@code repo} would do now and why, without doing it; a failed registry call is answered as
+   * {@link RegistryFailure} says (a Nomad that cannot be read is part of the plan).
+   */
   public Future<JsonObject> plan(WatchedRepo repo) {
     return observer.observe(repo).map(seen -> seen.toJson(seen.decision().tag() == null ? null
-        : requests.image(repo, seen.decision().tag(), seen.decision().digest())));
+            : requests.image(repo, seen.decision().tag(), seen.decision().digest())))
+        .recover(failure -> Future.failedFuture(RegistryFailure.answer(repo.repo(), null, tooMany(failure))));
   }
 
   /** Tells live views that the watch changed (event stream). */

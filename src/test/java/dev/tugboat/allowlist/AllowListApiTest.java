@@ -182,6 +182,21 @@ class AllowListApiTest {
     assertThat(new JsonObject(read.body()).getString("id")).isEqualTo(id);
   }
 
+  @ParameterizedTest(name = "{0} of a 513-character id → 400 naming id, before any database work")
+  @CsvSource({"GET", "HEAD", "DELETE"})
+  void idPathLength(String method) {
+    int port = server.server().port();
+    String e = "%C3%A9"; // é: code points are counted, as the column counts them
+    RawHttp.Response answer = RawHttp.request(port, method, "/images/" + e.repeat(AllowListStore.ID_LENGTH + 1), null,
+        null, 5000);
+    assertThat(answer.status()).as(answer.body()).isEqualTo(400);
+    if (!method.equals("HEAD")) {
+      assertThat(new JsonObject(answer.body()).getJsonObject("error").getString("field")).isEqualTo("id");
+    }
+    assertThat(RawHttp.request(port, method, "/images/" + e.repeat(AllowListStore.ID_LENGTH), null, null, 5000)
+        .status()).isEqualTo(method.equals("DELETE") ? 204 : 404);
+  }
+
   @ParameterizedTest(name = "body {0} → 400 naming {1}")
   @CsvSource(delimiter = '|', value = {
       "[] | body", "\"x\" | body", "null | body", "1 | body",

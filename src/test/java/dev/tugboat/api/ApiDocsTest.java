@@ -108,16 +108,26 @@ class ApiDocsTest {
             .forEach((type, m) -> media.add(Map.entry(op.getOperationId() + " " + status + " " + type, m)));
       }
       for (Map.Entry<String, MediaType> entry : media) {
-        Object example = withoutAnnotations(entry.getValue().getOpenAPIModel().getValue("example"));
-        if (example == null || entry.getValue().getSchema() == null) {
-          continue;
-        }
-        checked++;
-        OutputUnit result = contract.getSchemaRepository().validator(entry.getValue().getSchema()).validate(example);
-        try {
-          result.checkValidity();
-        } catch (JsonSchemaValidationException e) {
-          failures.add(entry.getKey() + ": " + e.getMessage() + " " + result.getErrors());
+        JsonObject model = entry.getValue().getOpenAPIModel();
+        Map<String, Object> examples = new java.util.LinkedHashMap<>();
+        examples.put(entry.getKey(), model.getValue("example"));
+        model.getJsonObject("examples", new JsonObject()).forEach(named -> { // named examples: their value
+          if (named.getValue() instanceof JsonObject example) {
+            examples.put(entry.getKey() + " example " + named.getKey(), example.getValue("value"));
+          }
+        });
+        for (Map.Entry<String, Object> example : examples.entrySet()) {
+          Object value = withoutAnnotations(example.getValue());
+          if (value == null || entry.getValue().getSchema() == null) {
+            continue;
+          }
+          checked++;
+          OutputUnit result = contract.getSchemaRepository().validator(entry.getValue().getSchema()).validate(value);
+          try {
+            result.checkValidity();
+          } catch (JsonSchemaValidationException e) {
+            failures.add(example.getKey() + ": " + e.getMessage() + " " + result.getErrors());
+          }
         }
       }
     }

@@ -124,6 +124,8 @@ class FuzzTest {
     routes.add(route("GET", "/health/live", t, ok200, List.of()));
     routes.add(route("GET", "/health/ready", t, ok200, List.of()));
     routes.add(route("GET", "/metrics", t, ok200, List.of()));
+    // api/ClusterRoutes
+    routes.add(route("GET", "/api/v1/cluster", t, ok200, List.of()));
     // allowlist/AllowListRoutes
     routes.add(route("GET", "/images", t, ok200, List.of("name", "sort")));
     routes.add(route("HEAD", "/images", t, ok200, List.of("name", "sort")));
@@ -155,14 +157,19 @@ class FuzzTest {
           + "\"fuzz/app\",\"url\":\"http://${registry}/v2/fuzz/app/blobs/${digest}\"},\"request\":{\"host\":"
           + "\"${registry}\"}}]}", eventHosts));
     }
-    // inventory/InventoryRoutes
-    routes.add(route("GET", "/v2/images/{ref}/layers", t, ok200, List.of("arch", "os", "os_version", "variant")));
-    routes.add(route("GET", "/v2/images/{ref}/children", t, ok200, List.of("arch", "os", "os_version", "variant")));
-    routes.add(route("GET", "/v2/images/{ref}", t, ok200, List.of()));
+    // inventory/InventoryRoutes: every read answers HEAD as well
+    for (String method : List.of("GET", "HEAD")) {
+      routes.add(route(method, "/v2/images/{ref}/layers", t, ok200, List.of("arch", "os", "os_version", "variant")));
+      routes.add(route(method, "/v2/images/{ref}/children", t, ok200, List.of("arch", "os", "os_version", "variant")));
+      routes.add(route(method, "/v2/images/{ref}", t, ok200, List.of()));
+      routes.add(route(method, "/v2/layers/{digest}", t, ok200, List.of()));
+      routes.add(route(method, "/api/v1/images", t, ok200,
+          List.of("repository", "tag", "digest", "platform", "page", "per_page")));
+    }
     routes.add(new Route("POST", "/v2/images/{ref}", t, Set.of(201), Set.of(502), List.of(), null, none));
-    routes.add(route("GET", "/v2/layers/{digest}", t, ok200, List.of()));
-    routes.add(route("GET", "/api/v1/images", t, ok200,
-        List.of("repository", "tag", "digest", "platform", "page", "per_page")));
+    // inventory/ImageDetailRoutes
+    routes.add(route("GET", "/api/v1/images/{ref}", t, ok200, List.of()));
+    routes.add(route("GET", "/api/v1/repositories", t, ok200, List.of()));
     // transfer/TransferRoutes
     Shape tr = Shape.TRANSFER;
     Predicate<String> endpoints = path -> path.endsWith("endpoint") || path.endsWith("auth.url");
@@ -180,9 +187,11 @@ class FuzzTest {
     Shape seed = Shape.SEED_MESSAGE;
     for (String path : List.of("/ping", "/ping/", "/repos", "/debug/caches")) {
       routes.add(route("GET", path, seed, ok200, List.of()));
+      routes.add(route("HEAD", path, seed, ok200, List.of()));
       routes.add(route("OPTIONS", path, seed, Set.of(204), List.of()));
     }
     routes.add(route("GET", "/tags/{repo}", seed, ok200, List.of()));
+    routes.add(route("HEAD", "/tags/{repo}", seed, ok200, List.of()));
     routes.add(route("OPTIONS", "/tags/{repo}", seed, Set.of(204), List.of()));
     routes.add(body("POST", "/tags/{repo}", seed, ok200, "{\"pinned_tag\":\"1.0\",\"auto_deploy\":false}", none));
     routes.add(route("POST", "/tags/{repo}/reset", seed, ok200, List.of()));
@@ -191,7 +200,11 @@ class FuzzTest {
         + "\"repository\":\"fuzz/app\",\"job\":\"job-${n}\",\"tasks\":[\"app\"],\"policy\":\"semver:>=1.0\","
         + "\"namespace\":\"default\"}", path -> path.equals("registry")));
     routes.add(route("DELETE", "/api/v1/watches/{repo}", t, Set.of(204), List.of()));
+    routes.add(route("POST", "/api/v1/watches/{repo}/plan", t, ok200, List.of()));
     routes.add(route("GET", "/api/v1/deployments", t, ok200, List.of("repo", "limit")));
+    // watch/WatchBoardRoutes
+    routes.add(route("GET", "/api/v1/watches/{repo}", t, ok200, List.of()));
+    routes.add(route("GET", "/api/v1/deployments/recent", t, ok200, List.of("per_repo")));
     return routes;
   }
 
@@ -485,7 +498,7 @@ class FuzzTest {
       case "tag" -> values.pick(List.of("1.0", "latest"));
       case "digest" -> values.chance(0.5) ? known.digest : values.digest();
       case "platform" -> values.pick(List.of("linux/amd64", "linux/arm64/v8", "linux", "a/b/c/d"));
-      case "page", "per_page", "limit" -> String.valueOf(values.pick(List.of(1, 2, 50, 100, 500, 1000, 0, -1)));
+      case "page", "per_page", "limit", "per_repo" -> String.valueOf(values.pick(List.of(1, 2, 5, 20, 50, 100, 500, 1000, 0, -1)));
       case "state" -> values.pick(List.of("QUEUED", "running", "FINISHED", "FAILED", "nope"));
       case "repo" -> values.pick(known.watches);
       default -> "x";

@@ -45,8 +45,7 @@ class MalformedInputTest {
    * 5xx answers to bad input that are bugs of the routes (reported, outside the API description's area), by
    * operation: they must still happen, so a fix shows up here as an entry to remove.
    */
-  private static final Map<String, String> KNOWN_BUGS = Map.of(
-      "POST /api/v1/watches", "WatchRoutes.addWatch: a JSON body that is not an object → 500 (ClassCastException), not 400");
+  private static final Map<String, String> KNOWN_BUGS = Map.of(); // addWatch's 500 for a non-object body: fixed
 
   @Parameter Vendor vendor;
   static TestServer server;
@@ -75,6 +74,9 @@ class MalformedInputTest {
           continue;
         }
         JsonObject operation = paths.getJsonObject(template).getJsonObject(method);
+        if (endlessStream(template, operation)) {
+          continue; // its 200 never ends (the client would wait forever) and it reads no path value or body
+        }
         boolean hasBody = operation.containsKey("requestBody");
         for (String value : template.contains("{") ? PATH_VALUES : List.of("")) {
           String path = template.replaceAll("\\{[^}]+}", value);
@@ -100,6 +102,13 @@ class MalformedInputTest {
     assertThat(knownSeen).as("known bugs still there (remove the fixed ones from KNOWN_BUGS)")
         .isEqualTo(new java.util.TreeSet<>(KNOWN_BUGS.keySet()));
     assertThat(sent).isGreaterThan(300);
+  }
+
+  /** An event stream without a path parameter ({@code /api/v1/events}): every request opens a stream that stays open. */
+  private static boolean endlessStream(String template, JsonObject operation) {
+    JsonObject ok = operation.getJsonObject("responses").getJsonObject("200");
+    return !template.contains("{") && ok != null
+        && ok.getJsonObject("content", new JsonObject()).containsKey("text/event-stream");
   }
 
   private static String abbreviate(String text) {

@@ -40,8 +40,10 @@ class RegistryIsolationTest {
   static void start(Vendor vendor) {
     healthy = RegistryFixture.start();
     hanging = SilentServer.start();
+    // the request deadline later than the registry's: a scrape of the hanging registry ends by egress.timeout (504);
+    // with a shorter http.requestTimeout (the default 5 s against egress.timeout 30 s) it ends by that (503 timeout)
     server = TestServer.start(vendor, Map.of("inventory.sweepInterval", "500ms", "inventory.rescanInterval", "0",
-        "egress.timeout", DEADLINE.toSeconds() + "s"));
+        "egress.timeout", DEADLINE.toSeconds() + "s", "http.requestTimeout", DEADLINE.multipliedBy(2).toSeconds() + "s"));
   }
 
   @AfterParameterizedClassInvocation

@@ -199,4 +199,25 @@ class WatchApiTest {
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(new JsonObject(response.body()).getJsonObject("error").getString("field")).isEqualTo(field);
   }
+
+  @Test
+  @DisplayName("POST /api/v1/watches/{repo}/plan of a watch whose registry cannot be reached: 502 registry_error, no 500")
+  void planOfUnreachableRegistry() throws IOException {
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    HttpResponse<String> added = post("/api/v1/watches", new JsonObject().put("name", "unreachable")
+        .put("registry", "127.0.0.1:" + closed).put("repository", "gone/app").put("job", "gone")
+        .put("tasks", new JsonArray().add("app")).encode());
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+    try {
+      HttpResponse<String> plan = post("/api/v1/watches/unreachable/plan", null);
+      assertThat(plan.statusCode()).as(plan.body()).isEqualTo(502);
+      assertThat(json(plan).getJsonObject("error").getString("code")).isEqualTo("registry_error");
+      assertThat(json(plan).getJsonObject("error").getString("message")).contains("127.0.0.1:" + closed + "/gone/app");
+    } finally {
+      assertThat(server.send("DELETE", "/api/v1/watches/unreachable", null, TOKEN).statusCode()).isEqualTo(204);
+    }
+  }
 }
