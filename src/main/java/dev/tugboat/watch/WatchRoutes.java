@@ -3,6 +3,7 @@ package dev.tugboat.watch;
 import dev.tugboat.api.ApiError;
 import dev.tugboat.api.ErrorHandler;
 import dev.tugboat.api.JsonFields;
+import dev.tugboat.api.RegistryFailure;
 import dev.tugboat.api.TokenAuth;
 import dev.tugboat.deploy.Deployment;
 import dev.tugboat.deploy.DeploymentStore;
@@ -136,7 +137,7 @@ public final class WatchRoutes {
         ctx.json(new JsonObject().put("repo_tag", repo.pinnedTag()));
         return Future.succeededFuture();
       }
-      return watches.liveTags(repo).map(tags -> {
+      return liveTags(repo).map(tags -> {
         Optional<String> newest = repo.tagPolicy().newest(tags);
         if (newest.isPresent()) {
           ctx.json(new JsonObject().put("repo_tag", newest.get()));
@@ -146,6 +147,12 @@ public final class WatchRoutes {
         return null;
       });
     }).onFailure(ctx::fail);
+  }
+
+  /** The repository's tag list from its registry; a registry failure is the client's 4xx or a 502/504, not a 500. */
+  private Future<List<String>> liveTags(WatchedRepo repo) {
+    return watches.liveTags(repo).recover(failure -> Future.failedFuture(RegistryFailure.answer(repo.name(), null,
+        failure)));
   }
 
   private static String noValidTags(List<String> tags, String name) {
@@ -183,7 +190,7 @@ public final class WatchRoutes {
 
   /** Validates the pin against the live tag list, stores it and deploys it (a manual deploy ignores auto_deploy). */
   private Future<Void> pin(RoutingContext ctx, WatchedRepo repo, String pin) {
-    return watches.liveTags(repo).compose(tags -> {
+    return liveTags(repo).compose(tags -> {
       if (!pin.isEmpty() && !tags.contains(pin)) {
         message(ctx, 400, "Error: The specified pinned_tag " + pin + " is not inside the docker repository registry "
             + repo.name());

@@ -154,6 +154,26 @@ class WatchHardeningTest {
   }
 
   @Test
+  @DisplayName("a registry that refuses connections: GET and POST /tags/{repo} answer 502 in registrywatcher's shape, not 500")
+  void unreachableRegistry() {
+    String name = "hard/unreachable";
+    JsonObject body = new JsonObject().put("name", name).put("registry", "127.0.0.1:1").put("repository", name)
+        .put("job", "app").put("tasks", new JsonArray().add("app"));
+    assertThat(add(body).statusCode()).isEqualTo(201);
+    try {
+      for (RawHttp.Response answer : List.of(raw("GET", "/tags/" + name, null),
+          raw("POST", "/tags/" + name, "{\"pinned_tag\":\"v1\"}"))) {
+        assertThat(answer.status()).as(answer.body()).isEqualTo(502);
+        JsonObject json = new JsonObject(answer.body());
+        assertThat(json.getString("message")).startsWith("Error: the registry of " + name + " failed");
+        assertThat(json.getJsonObject("error").getString("code")).isEqualTo("registry_error");
+      }
+    } finally {
+      server.send("DELETE", "/api/v1/watches/" + name, null, null);
+    }
+  }
+
+  @Test
   @DisplayName("issue 13 item 8: HEAD on /repos, /debug/caches, /ping and /tags/{repo} is answered as GET, without a body")
   void headAsGet() {
     for (String path : List.of("/repos", "/debug/caches", "/ping", "/ping/", "/tags/" + repo)) {
