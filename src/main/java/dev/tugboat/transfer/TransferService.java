@@ -6,6 +6,8 @@ import dev.tugboat.api.Services;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.config.Settings;
 import dev.tugboat.registry.RegistryException;
+import dev.tugboat.registry.RegistryPool;
+import dev.tugboat.registry.RetryPolicy;
 import dev.tugboat.registry.Repository;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,6 +25,8 @@ public final class TransferService {
   private final Services services;
   private final Settings.Transfer settings;
   private final TransferStore store;
+  private final RegistryPool pool;
+  private final JobClients clients;
   private Future<SecretBox> box;
 
   public TransferService(Vertx vertx, Services services) {
@@ -30,6 +34,16 @@ public final class TransferService {
     this.services = services;
     this.settings = services.settings().transfer();
     this.store = new TransferStore(services.db());
+    // one pool and token cache per registry host for all of this node's jobs; jobs' credentials are views over it
+    this.pool = new RegistryPool(vertx, services.metrics(), services.egress(), services.settings().egress().timeout(),
+        RetryPolicy.DEFAULT, services.clock());
+    this.clients = new JobClients(pool, services.settings().registries(), services.clock(), services.egress(),
+        services.settings().egress().timeout());
+  }
+
+  /** Closes the jobs' connections (the node is stopping: its copies were stopped first). */
+  Future<Void> close() {
+    return pool.close();
   }
 
   TransferStore store() {
@@ -60,10 +74,8 @@ public final class TransferService {
    */
   Future<String> submit(JsonFields body) {
     TransferRequest request = TransferRequest.parse(body, services.egress());
-    JobClients clients = clients();
     CopySource source = source(clients, request);
     return source.client().headManifest(source.repo(), source.reference())
-        .eventually(clients::close)
         .recover(err -> Future.failedFuture(err instanceof RegistryException re
             ? new ApiError(502, "source_unavailable", "source registry: " + re.getMessage(), "source") : err))
         .compose(found -> {
@@ -99,8 +111,7 @@ public final class TransferService {
   }
 
   JobClients clients() {
-    return new JobClients(vertx, services.settings().registries(), services.metrics(), services.clock(),
-        services.egress(), services.settings().egress().timeout());
+    return clients;
   }
 
   static CopySource source(JobClients clients, TransferRequest request) {
