@@ -113,6 +113,11 @@ public final class TransferVerticle extends VerticleBase {
           job.secrets() == null ? null : box.open(job.secrets()));
       copy = new ImageCopy(vertx, TransferService.source(clients, request), TransferService.targets(clients, request),
           progress, new ImageCopy.Options(settings.parallelBlobs(), settings.chunkSize()), () -> dirty[0] = true);
+      if (job.attempts() == 1 && job.takeovers() == 0) { // later attempts wait on purpose (backoff)
+        long claimed = service.sinceSubmit(job).toMillis();
+        copy.onFirstBlob(() -> LOG.info("transfer job {}: first blob requested {} ms after submit (claimed after {} ms)",
+            job.id(), service.started(job).toMillis(), claimed));
+      }
     } catch (RuntimeException e) {
       LOG.warn("transfer job {} cannot start: {}", job.id(), e.getMessage());
       end(job, progress, e);
