@@ -22,6 +22,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * not closed; the owner closes the pool.
  */
 public final class RegistryPool {
+  /**
+   * The largest body piece the HTTP decoder hands on (Vert.x's default is 8 KiB): a blob streamed in 8 KiB pieces
+   * costs one pass through the pipeline, the digest and every target's write and flush per piece; 128 KiB takes
+   * whatever a socket read gives at once.
+   */
+  static final int MAX_CHUNK = 128 * 1024;
+
   final Vertx vertx;
   final HttpClient http;
   final RetryPolicy retry;
@@ -46,7 +53,7 @@ public final class RegistryPool {
     this.http = vertx.httpClientBuilder()
         .with(new HttpClientOptions().setKeepAlive(true).setDecompressionSupported(false)
             .setConnectTimeout((int) Math.min(10_000, timeoutMillis)).setSendBufferSize(1 << 20)
-            .setReceiveBufferSize(1 << 20))
+            .setReceiveBufferSize(1 << 20).setMaxChunkSize(MAX_CHUNK))
         .with(new PoolOptions().setHttp1MaxSize(32))
         .withConnectHandler(egress.connectGuard())
         .build();
