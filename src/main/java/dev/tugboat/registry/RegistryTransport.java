@@ -43,6 +43,11 @@ final class RegistryTransport {
   private static final long IDLE_TIMEOUT_MS = 60_000;
   /** The largest answer read whole (manifests, tag lists, configs, tokens, errors): a hostile registry cannot fill the heap. */
   static final long MAX_BUFFERED = 16L * 1024 * 1024;
+  /**
+   * What an upload may have queued before its source is paused (Netty's default high-water mark, 64 KiB, is below
+   * one 128 KiB body piece: the source was paused and resumed at every piece).
+   */
+  static final int UPLOAD_QUEUE = 1024 * 1024;
 
   private final RegistryPool pool;
   private final Vertx vertx;
@@ -112,21 +117,16 @@ final class RegistryTransport {
     }
     options.putHeader("Content-Length", Long.toString(length));
     Limiter limiter = limiter(call.endpoint());
-    return typed(call, authorization(call, call.url(), false)
-        .compose(auth -> {
-          if (auth != null) {
-            options.putHeader("Authorization", auth);
-          }
-          return limiter.acquire();
-        })
+    return typed(call, authorize(options, call, call.url(), false)
+        .compose(v -> limiter.acquire())
         .compose(v -> http.request(options).onFailure(err -> limiter.release()))
         .compose(request -> {
+          request.setWriteQueueMaxSize(UPLOAD_QUEUE);
           Future<Exchange> exchange = answer(request, limiter, call.endpoint(), false, null);
           pipe.to(request).onFailure(err -> request.reset(0, err));
           return exchange.map(Exchange::response).onSuccess(response -> {
-            Authorizer fixed = authorizers.get(call.endpoint().registry());
-            if (response.statusCode() == 401 && fixed != null) {
-              fixed.authorization(true); // a streamed body cannot be replayed: the caller's retry gets the new token
+            if (response.statusCode() == 401) {
+              refused(call); // a streamed body cannot be replayed: the caller's retry gets the new token
             }
           });
         })
@@ -182,14 +182,9 @@ final class RegistryTransport {
       return Future.failedFuture(refused);
     }
     Limiter limiter = limiter(call.endpoint());
-    return authorization(call, url, reauthenticated)
-        .compose(auth -> {
-          if (auth != null) {
-            options.putHeader("Authorization", auth);
-          }
-          return request(options, call.body(), limiter, call.endpoint(), buffered,
-              new Deadline(vertx, timeoutMillis, call.operation()));
-        })
+    return authorize(options, call, url, reauthenticated)
+        .compose(v -> request(options, call.body(), limiter, call.endpoint(), buffered,
+            new Deadline(vertx, timeoutMillis, call.operation())))
         .compose(answer -> {
           HttpClientResponse response = answer.response();
           int status = response.statusCode();
@@ -339,6 +334,27 @@ final class RegistryTransport {
     List<String> merged = Scopes.merge(challenge.scopes(), call.scopes());
     return new RegistryCall(call.operation(), call.endpoint(), call.method(), call.target(), merged, call.headers(),
         call.body(), call.idempotent());
+  }
+
+  /**
+   * Puts the {@code Authorization} header this URL gets (the one authentication step of every request, streamed
+   * or not): the endpoint's fixed authorizer when it has one, else what its challenge asks for.
+   */
+  private Future<Void> authorize(RequestOptions options, RegistryCall call, String url, boolean fresh) {
+    return authorization(call, url, fresh).map(auth -> {
+      if (auth != null) {
+        options.putHeader("Authorization", auth);
+      }
+      return null;
+    });
+  }
+
+  /** A request was answered 401 and cannot be sent again here: a fixed authorizer's token is fetched anew. */
+  private void refused(RegistryCall call) {
+    Authorizer fixed = authorizers.get(call.endpoint().registry());
+    if (fixed != null) {
+      fixed.authorization(true);
+    }
   }
 
   /** The Authorization value for this URL: none for other hosts (redirect targets) or before a challenge. */
