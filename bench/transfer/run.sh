@@ -141,10 +141,20 @@ job() { # image repo-prefix targets...: sets LAST_SECONDS (submit -> FINISHED), 
 }
 
 # skopeo_copies MODE image repo targets...: sets LAST_SECONDS (all copies) and LAST_CPU (skopeo's own CPU seconds).
-# MODE seq: one after another (as skopeo is used for several targets); par: all at once. The copies run under one
-# shell whose cutime+cstime, read from its /proc/<pid>/stat after it waited for them, is skopeo's CPU alone.
+# MODE seq: one after another (as skopeo is used for several targets), each after its own untimed `sync`, seconds
+# summed; par: all at once. The copies run under a shell whose cutime+cstime, read from its /proc/<pid>/stat after
+# it waited for them, is skopeo's CPU alone.
 skopeo_copies() {
   local mode=$1 img=$2 repo=$3; shift 3
+  if [[ "$mode" == seq && $# -gt 1 ]]; then
+    local t secs=0 cpu=0
+    for t in "$@"; do
+      skopeo_copies seq "$img" "$repo" "$t"
+      secs=$(echo "$secs + $LAST_SECONDS" | bc); cpu=$(echo "$cpu + $LAST_CPU" | bc -l)
+    done
+    LAST_SECONDS=$secs; LAST_CPU=$cpu
+    return 0
+  fi
   local start end script="" t out
   for t in "$@"; do
     script+="skopeo copy -q --all --preserve-digests --src-tls-verify=false --dest-tls-verify=false"

@@ -188,9 +188,9 @@ final class ImageCopy {
             CopyTarget target = live.get(i);
             if (starts.get(i).failed()) {
               failed.put(target, starts.get(i).cause());
-            } else if (opened.failed()) {
+            } else if (opened.failed() || cancelled != null) { // cancelled while the requests were out
               target.client().cancelUpload(target.repo(), starts.get(i).result());
-              failed.put(target, opened.cause());
+              failed.put(target, opened.failed() ? opened.cause() : cancelled);
             } else {
               ready.add(new Upload(target, state(target), starts.get(i).result()));
             }
