@@ -37,8 +37,9 @@ bench-ingest: build
 bench-ingest-paced: build
 	BENCH_RATE=6500 BENCH_CONNECTIONS=8 bench/ingest/run.sh
 
-# transfer benchmark: skopeo copy per target vs one Tugboat job to 1 and 3 targets (docker-registry, skopeo,
-# PostgreSQL at 127.0.0.1:5432); see README "Transfer"
+# transfer benchmark: skopeo copy per target vs one Tugboat job to 1 and 3 targets, CPU per GiB, start latency, a
+# slow-source profile (docker-registry, skopeo, jq, PostgreSQL at 127.0.0.1:5432; root + tc for the slow source);
+# see README "Benchmarks"
 bench-transfer: build
 	bench/transfer/run.sh
 

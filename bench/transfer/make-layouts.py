@@ -67,8 +67,13 @@ def index(root):
     return {"mediaType": doc["mediaType"], "digest": digest, "size": size}
 
 
+IMAGES = {
+    "img200": lambda r: image(r, [40 * MIB] * 5, "amd64"),
+    "multi": index,
+    "big": lambda r: image(r, [1024 * MIB], "amd64"),
+}
+
 if __name__ == "__main__":
     out = sys.argv[1]
-    layout(os.path.join(out, "img200"), "v1", lambda r: image(r, [40 * MIB] * 5, "amd64"))
-    layout(os.path.join(out, "multi"), "v1", index)
-    layout(os.path.join(out, "big"), "v1", lambda r: image(r, [1024 * MIB], "amd64"))
+    for name in sys.argv[2:] or IMAGES:  # the images named after the directory, or all of them
+        layout(os.path.join(out, name), "v1", IMAGES[name])

@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Registry bearer tokens (distribution's token spec): fetched from the challenge's realm with the
- * endpoint's credentials (Basic) when it has some, cached per (endpoint, user, scopes) and refreshed
+ * endpoint's credentials (Basic) when it has some, cached per (endpoint, credential, scopes) and refreshed
  * before they expire. {@code token} and {@code access_token} are both accepted; {@code expires_in}
  * defaults to, and is never taken as less than, 60 s. A realm answering 404/405 to GET gets the
  * OAuth2 password-grant POST instead. The realm comes from a registry's answer, so its requests go out through
@@ -48,7 +48,7 @@ final class BearerTokens {
 
   /** A cached, still fresh token for these scopes, or a new one (concurrent callers share one fetch). */
   Future<String> token(RegistryEndpoint endpoint, Challenge challenge, List<String> scopes, boolean force) {
-    String key = endpoint.apiHost() + " " + endpoint.username() + " " + new TreeSet<>(scopes);
+    String key = endpoint.apiHost() + " " + credential(endpoint) + " " + new TreeSet<>(scopes);
     Future<Token> cached = cache.get(key);
     if (!force && cached != null && (!cached.isComplete() || cached.succeeded() && fresh(cached.result()))) {
       return cached.map(Token::value);
@@ -57,6 +57,19 @@ final class BearerTokens {
     cache.put(key, fetched);
     fetched.onFailure(err -> cache.remove(key, fetched));
     return fetched.map(Token::value);
+  }
+
+  /**
+   * Who a token was issued to: the user and a digest of the password, so clients sharing this cache with other
+   * credentials (a wrong password under the same user name included) never get each other's tokens, and no
+   * password is kept in a key.
+   */
+  static String credential(RegistryEndpoint endpoint) {
+    if (!endpoint.hasCredentials()) {
+      return "anonymous";
+    }
+    return endpoint.username().length() + ":" + endpoint.username() + " "
+        + Digests.of(Buffer.buffer(endpoint.username() + "\u0000" + endpoint.password()));
   }
 
   private boolean fresh(Token token) {

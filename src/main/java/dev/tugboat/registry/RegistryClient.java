@@ -36,6 +36,8 @@ public final class RegistryClient {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
   private final RegistryTransport transport;
+  /** The pool this client made for itself and closes; null for a view over someone else's pool. */
+  private final RegistryPool owned;
 
   /** A client whose every request, redirect and token request obeys {@code egress}, each within 30 s. */
   public RegistryClient(Vertx vertx, List<RegistrySettings> registries, MeterRegistry metrics, EgressPolicy egress) {
@@ -51,11 +53,19 @@ public final class RegistryClient {
   /** A client whose requests to the registries named in {@code authorizers} are authorized by them alone. */
   public RegistryClient(Vertx vertx, List<RegistrySettings> registries, MeterRegistry metrics, EgressPolicy egress,
                         Duration timeout, RetryPolicy retry, Clock clock, Map<String, Authorizer> authorizers) {
-    this.transport = new RegistryTransport(vertx, registries, retry, metrics, clock, authorizers, egress, timeout);
+    this.owned = new RegistryPool(vertx, metrics, egress, timeout, retry, clock);
+    this.transport = new RegistryTransport(owned, registries, authorizers);
   }
 
+  /** A view ({@link RegistryPool#client}). */
+  RegistryClient(RegistryTransport transport, RegistryPool owned) {
+    this.transport = transport;
+    this.owned = owned;
+  }
+
+  /** Closes the client's own pool; a view over a shared pool has nothing of its own to close. */
   public Future<Void> close() {
-    return transport.close();
+    return owned == null ? Future.succeededFuture() : owned.close();
   }
 
   /** The rate-limit headers last seen from this registry, or null. */

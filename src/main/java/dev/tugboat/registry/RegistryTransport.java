@@ -7,19 +7,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.streams.Pipe;
 import io.vertx.core.streams.ReadStream;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +33,9 @@ import java.util.function.Function;
  * before sending, the connected address by the client's connect guard) and has a {@link Deadline}; a streamed
  * blob body has an idle timeout instead. A request that cannot be built fails at once with
  * {@link RegistryException.InvalidRequest}, holding no permit.
+ *
+ * <p>The connections, limits, learned challenges and tokens are the {@link RegistryPool}'s (shared by every view
+ * over it); the endpoint settings and fixed authorizers are this view's.
  */
 final class RegistryTransport {
   private static final int MAX_REDIRECTS = 5;
@@ -44,40 +43,36 @@ final class RegistryTransport {
   private static final long IDLE_TIMEOUT_MS = 60_000;
   /** The largest answer read whole (manifests, tag lists, configs, tokens, errors): a hostile registry cannot fill the heap. */
   static final long MAX_BUFFERED = 16L * 1024 * 1024;
+  /**
+   * What an upload may have queued before its source is paused (Netty's default high-water mark, 64 KiB, is below
+   * one 128 KiB body piece: the source was paused and resumed at every piece).
+   */
+  static final int UPLOAD_QUEUE = 1024 * 1024;
 
+  private final RegistryPool pool;
   private final Vertx vertx;
   private final HttpClient http;
   private final List<RegistrySettings> settings;
   private final RetryPolicy retry;
-  private final BearerTokens tokens;
   private final MeterRegistry metrics;
   private final Map<String, RegistryEndpoint> endpoints = new ConcurrentHashMap<>();
-  private final Map<String, Limiter> limiters = new ConcurrentHashMap<>();
-  private final Map<String, Challenge> challenges = new ConcurrentHashMap<>();
-  private final Map<String, RateLimit> rateLimits = new ConcurrentHashMap<>();
   private final Map<String, Authorizer> authorizers;
   private final EgressPolicy egress;
   private final long timeoutMillis;
 
-  RegistryTransport(Vertx vertx, List<RegistrySettings> settings, RetryPolicy retry, MeterRegistry metrics, Clock clock,
-                    Map<String, Authorizer> authorizers, EgressPolicy egress, Duration timeout) {
+  /** A view over {@code pool}: its connections, limits, challenges and tokens, with these endpoint settings. */
+  RegistryTransport(RegistryPool pool, List<RegistrySettings> settings, Map<String, Authorizer> authorizers) {
     Map<String, Authorizer> byRegistry = new java.util.HashMap<>();
     authorizers.forEach((registry, authorizer) -> byRegistry.put(RegistryEndpoint.normalise(registry), authorizer));
     this.authorizers = Map.copyOf(byRegistry);
-    this.vertx = vertx;
-    this.settings = settings;
-    this.retry = retry;
-    this.metrics = metrics;
-    this.egress = egress;
-    this.timeoutMillis = Math.max(1, timeout.toMillis());
-    this.tokens = new BearerTokens(clock, this::fetch);
-    this.http = vertx.httpClientBuilder()
-        .with(new HttpClientOptions().setKeepAlive(true).setDecompressionSupported(false)
-            .setConnectTimeout((int) Math.min(10_000, timeoutMillis)).setSendBufferSize(1 << 20)
-            .setReceiveBufferSize(1 << 20))
-        .with(new PoolOptions().setHttp1MaxSize(32))
-        .withConnectHandler(egress.connectGuard())
-        .build();
+    this.pool = pool;
+    this.vertx = pool.vertx;
+    this.http = pool.http;
+    this.settings = List.copyOf(settings);
+    this.retry = pool.retry;
+    this.metrics = pool.metrics;
+    this.egress = pool.egress;
+    this.timeoutMillis = pool.timeoutMillis;
   }
 
   RegistryEndpoint endpoint(String registry) {
@@ -86,11 +81,7 @@ final class RegistryTransport {
   }
 
   RateLimit rateLimit(String registry) {
-    return rateLimits.get(RegistryEndpoint.normalise(registry));
-  }
-
-  Future<Void> close() {
-    return http.close();
+    return pool.rateLimits.get(RegistryEndpoint.normalise(registry));
   }
 
   /** A call whose answer is read whole (manifests, lists, errors). */
@@ -126,21 +117,16 @@ final class RegistryTransport {
     }
     options.putHeader("Content-Length", Long.toString(length));
     Limiter limiter = limiter(call.endpoint());
-    return typed(call, authorization(call, call.url(), false)
-        .compose(auth -> {
-          if (auth != null) {
-            options.putHeader("Authorization", auth);
-          }
-          return limiter.acquire();
-        })
+    return typed(call, authorize(options, call, call.url(), false)
+        .compose(v -> limiter.acquire())
         .compose(v -> http.request(options).onFailure(err -> limiter.release()))
         .compose(request -> {
+          request.setWriteQueueMaxSize(UPLOAD_QUEUE);
           Future<Exchange> exchange = answer(request, limiter, call.endpoint(), false, null);
           pipe.to(request).onFailure(err -> request.reset(0, err));
           return exchange.map(Exchange::response).onSuccess(response -> {
-            Authorizer fixed = authorizers.get(call.endpoint().registry());
-            if (response.statusCode() == 401 && fixed != null) {
-              fixed.authorization(true); // a streamed body cannot be replayed: the caller's retry gets the new token
+            if (response.statusCode() == 401) {
+              refused(call); // a streamed body cannot be replayed: the caller's retry gets the new token
             }
           });
         })
@@ -196,14 +182,9 @@ final class RegistryTransport {
       return Future.failedFuture(refused);
     }
     Limiter limiter = limiter(call.endpoint());
-    return authorization(call, url, reauthenticated)
-        .compose(auth -> {
-          if (auth != null) {
-            options.putHeader("Authorization", auth);
-          }
-          return request(options, call.body(), limiter, call.endpoint(), buffered,
-              new Deadline(vertx, timeoutMillis, call.operation()));
-        })
+    return authorize(options, call, url, reauthenticated)
+        .compose(v -> request(options, call.body(), limiter, call.endpoint(), buffered,
+            new Deadline(vertx, timeoutMillis, call.operation())))
         .compose(answer -> {
           HttpClientResponse response = answer.response();
           int status = response.statusCode();
@@ -332,8 +313,8 @@ final class RegistryTransport {
     if (limit != null) {
       RateLimit seen = new RateLimit(limit, response.getHeader("ratelimit-remaining"),
           response.getHeader("docker-ratelimit-source"));
-      if (rateLimits.put(endpoint.registry(), seen) == null) {
-        Gauge.builder("tugboat_registry_ratelimit_remaining", rateLimits,
+      if (pool.rateLimits.put(endpoint.registry(), seen) == null) {
+        Gauge.builder("tugboat_registry_ratelimit_remaining", pool.rateLimits,
                 m -> m.containsKey(endpoint.registry()) ? m.get(endpoint.registry()).remainingCount() : -1)
             .tag("registry", endpoint.registry()).register(metrics);
       }
@@ -346,13 +327,34 @@ final class RegistryTransport {
     if (challenge == null || challenge.isBasic() && !call.endpoint().hasCredentials()) {
       return null; // the retry goes out as before and its 401 is the answer
     }
-    challenges.put(call.endpoint().apiHost(), challenge);
+    pool.challenges.put(call.endpoint().apiHost(), challenge);
     if (challenge.isBasic()) {
       return call;
     }
     List<String> merged = Scopes.merge(challenge.scopes(), call.scopes());
     return new RegistryCall(call.operation(), call.endpoint(), call.method(), call.target(), merged, call.headers(),
         call.body(), call.idempotent());
+  }
+
+  /**
+   * Puts the {@code Authorization} header this URL gets (the one authentication step of every request, streamed
+   * or not): the endpoint's fixed authorizer when it has one, else what its challenge asks for.
+   */
+  private Future<Void> authorize(RequestOptions options, RegistryCall call, String url, boolean fresh) {
+    return authorization(call, url, fresh).map(auth -> {
+      if (auth != null) {
+        options.putHeader("Authorization", auth);
+      }
+      return null;
+    });
+  }
+
+  /** A request was answered 401 and cannot be sent again here: a fixed authorizer's token is fetched anew. */
+  private void refused(RegistryCall call) {
+    Authorizer fixed = authorizers.get(call.endpoint().registry());
+    if (fixed != null) {
+      fixed.authorization(true);
+    }
   }
 
   /** The Authorization value for this URL: none for other hosts (redirect targets) or before a challenge. */
@@ -362,14 +364,14 @@ final class RegistryTransport {
     if (fixed != null) {
       return sameHost(endpoint, url) ? fixed.authorization(freshToken) : Future.succeededFuture();
     }
-    Challenge challenge = challenges.get(endpoint.apiHost());
+    Challenge challenge = pool.challenges.get(endpoint.apiHost());
     if (challenge == null || !sameHost(endpoint, url)) {
       return Future.succeededFuture();
     }
     if (challenge.isBasic()) {
       return Future.succeededFuture(endpoint.hasCredentials() ? BearerTokens.basic(endpoint) : null);
     }
-    return tokens.token(endpoint, challenge, call.scopes(), freshToken).map(token -> "Bearer " + token);
+    return pool.tokens.token(endpoint, challenge, call.scopes(), freshToken).map(token -> "Bearer " + token);
   }
 
   private static boolean sameHost(RegistryEndpoint endpoint, String url) {
@@ -416,7 +418,7 @@ final class RegistryTransport {
   }
 
   private Limiter limiter(RegistryEndpoint endpoint) {
-    return limiters.computeIfAbsent(endpoint.apiHost(), host -> {
+    return pool.limiters.computeIfAbsent(endpoint.apiHost(), host -> {
       Limiter limiter = new Limiter(endpoint.maxConcurrency());
       Gauge.builder("tugboat_registry_in_flight", limiter, Limiter::inFlight).tag("registry", endpoint.registry())
           .register(metrics);

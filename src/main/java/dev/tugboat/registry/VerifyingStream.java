@@ -19,6 +19,8 @@ public final class VerifyingStream implements ReadStream<Buffer> {
   private long count;
   private Handler<Throwable> exceptionHandler;
   private Handler<Void> endHandler;
+  /** A failure of the source before anyone listened (kept for the handler set later). */
+  private Throwable failure;
 
   public VerifyingStream(ReadStream<Buffer> source, String expectedDigest, long expectedSize, String operation) {
     this.source = source;
@@ -26,6 +28,17 @@ public final class VerifyingStream implements ReadStream<Buffer> {
     this.expectedSize = expectedSize;
     this.operation = operation;
     source.endHandler(v -> finish());
+    // from the start: a connection that closes while the stream waits to be piped (its first bytes already read)
+    // reports its failure once, at that moment; missed, the consumer would wait for an end that never comes
+    source.exceptionHandler(this::failed);
+  }
+
+  private void failed(Throwable err) {
+    if (exceptionHandler != null) {
+      exceptionHandler.handle(err);
+    } else if (failure == null) {
+      failure = err;
+    }
   }
 
   /** Bytes passed through so far. */
@@ -36,7 +49,11 @@ public final class VerifyingStream implements ReadStream<Buffer> {
   @Override
   public VerifyingStream exceptionHandler(Handler<Throwable> handler) {
     exceptionHandler = handler;
-    source.exceptionHandler(handler);
+    if (handler != null && failure != null) {
+      Throwable early = failure;
+      failure = null;
+      handler.handle(early);
+    }
     return this;
   }
 

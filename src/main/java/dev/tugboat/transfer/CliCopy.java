@@ -6,13 +6,16 @@ import dev.tugboat.registry.ImageReference;
 import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.RegistryClient;
 import dev.tugboat.registry.RegistryEndpoint;
+import dev.tugboat.registry.RegistryPool;
+import dev.tugboat.registry.RetryPolicy;
 import dev.tugboat.registry.Repository;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code tugboat copy SRC DST [DST...]}: the job engine as a one-shot command (like {@code skopeo copy
@@ -27,14 +30,16 @@ public final class CliCopy {
     ImageReference from = ImageReference.parse(strip(src));
     String reference = from.digest() != null ? from.digest() : from.tag() != null ? from.tag() : "latest";
     Vertx vertx = Vertx.vertx();
-    List<RegistryClient> clients = new ArrayList<>();
+    RegistryPool pool = new RegistryPool(vertx, new SimpleMeterRegistry(),
+        EgressPolicy.of(settings.egress().allow(), settings.egress().deny()), settings.egress().timeout(),
+        RetryPolicy.DEFAULT, Clock.systemUTC());
     try {
-      RegistryClient source = client(vertx, settings, from.registry(), srcCreds, clients);
+      RegistryClient source = client(pool, settings, from.registry(), srcCreds);
       List<CopyTarget> targets = new ArrayList<>();
       for (String dst : dsts) {
         ImageReference to = ImageReference.parse(strip(dst));
         String ref = to.digest() != null ? to.digest() : to.tag() != null ? to.tag() : reference;
-        targets.add(new CopyTarget(dst, client(vertx, settings, to.registry(), destCreds, clients),
+        targets.add(new CopyTarget(dst, client(pool, settings, to.registry(), destCreds),
             Repository.of(to), ref, true));
       }
       Progress progress = Progress.start(dsts);
@@ -63,7 +68,7 @@ public final class CliCopy {
       out.flush();
       return progress.allDone() ? 0 : 1;
     } finally {
-      Future.join(clients.stream().map(RegistryClient::close).toList()).await();
+      pool.close().await();
       vertx.close().await();
     }
   }
@@ -82,9 +87,8 @@ public final class CliCopy {
         done / 1048576.0, total / 1048576.0, seconds);
   }
 
-  /** One client per registry; {@code creds} ({@code user:password}) overrides {@code registries[]}. */
-  private static RegistryClient client(Vertx vertx, Settings settings, String registry, String creds,
-                                       List<RegistryClient> clients) {
+  /** A view per registry over the command's one pool; {@code creds} ({@code user:password}) overrides {@code registries[]}. */
+  private static RegistryClient client(RegistryPool pool, Settings settings, String registry, String creds) {
     List<RegistrySettings> list = new ArrayList<>(settings.registries());
     if (creds != null) {
       int colon = creds.indexOf(':');
@@ -97,10 +101,7 @@ public final class CliCopy {
       list.add(new RegistrySettings(registry, creds.substring(0, colon), creds.substring(colon + 1), !base.https(),
           base.tlsVerify(), base.maxConcurrency()));
     }
-    RegistryClient client = new RegistryClient(vertx, list, new SimpleMeterRegistry(),
-        EgressPolicy.of(settings.egress().allow(), settings.egress().deny()), settings.egress().timeout());
-    clients.add(client);
-    return client;
+    return pool.client(list, Map.of());
   }
 
   private static String strip(String ref) {

@@ -3,7 +3,6 @@ package dev.tugboat.transfer;
 import dev.tugboat.registry.Descriptor;
 import dev.tugboat.registry.Manifest;
 import dev.tugboat.registry.VerifyingStream;
-import dev.tugboat.transfer.Progress.State;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -30,6 +29,9 @@ final class ImageCopy {
   /** Tuning, from {@code transfer.*}. */
   record Options(int parallelBlobs, long chunkSize) {}
 
+  /** One target's upload session for the blob being streamed. */
+  private record Upload(CopyTarget target, Progress.Target progress, String location) {}
+
   private final Vertx vertx;
   private final CopySource source;
   private final List<CopyTarget> targets;
@@ -37,6 +39,7 @@ final class ImageCopy {
   private final Options options;
   private final Runnable changed;
   private final Set<VerifyingStream> reading = new HashSet<>();
+  private Runnable firstBlob = () -> { };
   private Throwable cancelled;
 
   ImageCopy(Vertx vertx, CopySource source, List<CopyTarget> targets, Progress progress, Options options,
@@ -47,6 +50,12 @@ final class ImageCopy {
     this.progress = progress;
     this.options = options;
     this.changed = changed;
+  }
+
+  /** Runs {@code listener} once, as the first blob is requested from the source (the job's start latency). */
+  ImageCopy onFirstBlob(Runnable listener) {
+    this.firstBlob = listener;
+    return this;
   }
 
   /** Stops the copy as soon as possible: running downloads are reset, nothing new starts. */
@@ -62,19 +71,10 @@ final class ImageCopy {
    * open targets are worked on in every attempt, and a takeover resumes the same attempt).
    */
   Future<Void> run(int attempt) {
-    List<CopyTarget> open = targets.stream().filter(t -> !progress.target(t.label()).done()).toList();
+    List<CopyTarget> open = targets.stream().filter(t -> !state(t).done()).toList();
     return CopyPlan.resolve(source).compose(plan -> {
       progress.digest = plan.top().digest();
-      open.forEach(t -> {
-        Progress.Target p = progress.target(t.label());
-        p.state = State.COPYING;
-        p.attempts = attempt;
-        p.lastError = null;
-        p.bytesDone = 0; // the counters describe this attempt: a resumed copy shows what it had left to do
-        p.bytesTotal = 0;
-        p.blobsPresent = 0;
-        p.blobsMounted = 0;
-      });
+      open.forEach(t -> state(t).started(attempt));
       changed.run();
       return all(open, target -> prepare(plan, target)).compose(needs -> copyBlobs(open, needs))
           .compose(v -> cancelled != null ? Future.failedFuture(cancelled)
@@ -83,30 +83,29 @@ final class ImageCopy {
     });
   }
 
+  private Progress.Target state(CopyTarget target) {
+    return progress.target(target.label());
+  }
+
   private List<CopyTarget> live(List<CopyTarget> list) {
-    return list.stream().filter(t -> progress.target(t.label()).state == State.COPYING).toList();
+    return list.stream().filter(t -> state(t).copying()).toList();
   }
 
   /** Per target: skipped (reference present, no overwrite), or the blobs it lacks after HEADs and mounts. */
   private Future<List<Descriptor>> prepare(CopyPlan plan, CopyTarget target) {
-    Progress.Target p = progress.target(target.label());
+    Progress.Target p = state(target);
     Future<Boolean> skip = target.overwrite() ? Future.succeededFuture(false)
         : target.client().headManifest(target.repo(), target.reference()).map(Optional::isPresent);
     return skip.compose(present -> {
       if (present) {
-        p.state = State.SKIPPED;
+        p.skipped();
         changed.run();
         return Future.succeededFuture(List.<Descriptor>of());
       }
-      p.blobs = plan.blobs().size();
-      return all(plan.blobs(), blob -> missing(target, blob)).map(missing -> {
-        List<Descriptor> out = new ArrayList<>();
-        for (int i = 0; i < missing.size(); i++) {
-          if (missing.get(i)) {
-            out.add(plan.blobs().get(i));
-            p.bytesTotal += plan.blobs().get(i).size();
-          }
-        }
+      p.blobs(plan.blobs().size());
+      return all(plan.blobs(), blob -> missing(target, p, blob).map(missing -> missing ? blob : null)).map(blobs -> {
+        List<Descriptor> out = blobs.stream().filter(b -> b != null).toList();
+        out.forEach(blob -> p.missing(blob.size()));
         changed.run();
         return out;
       });
@@ -117,11 +116,10 @@ final class ImageCopy {
   }
 
   /** True when the blob must be streamed: not present and not mountable. */
-  private Future<Boolean> missing(CopyTarget target, Descriptor blob) {
-    Progress.Target p = progress.target(target.label());
+  private Future<Boolean> missing(CopyTarget target, Progress.Target p, Descriptor blob) {
     return target.client().blobSize(target.repo(), blob.digest()).compose(size -> {
       if (size.isPresent()) {
-        p.blobsPresent++;
+        p.present();
         return Future.succeededFuture(false);
       }
       if (!target.repo().registry().equals(source.repo().registry()) || target.repo().equals(source.repo())) {
@@ -129,7 +127,7 @@ final class ImageCopy {
       }
       return target.client().mount(target.repo(), blob.digest(), source.repo()).compose(mount -> {
         if (mount.mounted()) {
-          p.blobsMounted++;
+          p.mounted();
           return Future.succeededFuture(false);
         }
         return target.client().cancelUpload(target.repo(), mount.uploadLocation()).map(true);
@@ -165,7 +163,10 @@ final class ImageCopy {
     return copyBlob(blob, who.get(blob.digest()), 1).compose(v -> lane(queue, who, next));
   }
 
-  /** Streams one blob to the live targets among {@code wanting}; failed ones are retried alone. */
+  /**
+   * Streams one blob to the live targets among {@code wanting}; failed ones are retried alone. The source is
+   * asked for the blob while the targets open their upload sessions (one round trip, not two, before bytes move).
+   */
   private Future<Void> copyBlob(Descriptor blob, List<CopyTarget> wanting, int attempt) {
     List<CopyTarget> live = live(wanting);
     if (live.isEmpty()) {
@@ -174,35 +175,35 @@ final class ImageCopy {
     if (cancelled != null) {
       return Future.failedFuture(cancelled);
     }
-    live.forEach(t -> progress.target(t.label()).currentBlob = blob.digest());
+    live.forEach(t -> state(t).uploading(blob.digest()));
     List<Future<String>> starts = live.stream().map(t -> t.client().startUpload(t.repo())).toList();
-    return Future.join(starts).transform(ignored -> {
+    fireFirstBlob();
+    Future<VerifyingStream> opened = source.client().blob(source.repo(), blob.digest(), blob.size());
+    List<Future<?>> waits = new ArrayList<>(starts);
+    waits.add(opened);
+    return Future.join(waits).transform(ignored -> {
           Map<CopyTarget, Throwable> failed = new LinkedHashMap<>();
-          List<CopyTarget> ready = new ArrayList<>();
-          List<String> locations = new ArrayList<>();
+          List<Upload> ready = new ArrayList<>();
           for (int i = 0; i < live.size(); i++) {
-            if (starts.get(i).succeeded()) {
-              ready.add(live.get(i));
-              locations.add(starts.get(i).result());
+            CopyTarget target = live.get(i);
+            if (starts.get(i).failed()) {
+              failed.put(target, starts.get(i).cause());
+            } else if (opened.failed() || cancelled != null) { // cancelled while the requests were out
+              target.client().cancelUpload(target.repo(), starts.get(i).result());
+              failed.put(target, opened.failed() ? opened.cause() : cancelled);
             } else {
-              failed.put(live.get(i), starts.get(i).cause());
+              ready.add(new Upload(target, state(target), starts.get(i).result()));
             }
           }
           if (ready.isEmpty()) {
+            if (opened.succeeded()) {
+              opened.result().cancel(); // no target to feed: let the source's connection go
+            }
             return Future.succeededFuture(failed);
           }
-          return source.client().blob(source.repo(), blob.digest(), blob.size()).transform(opened -> {
-            if (opened.failed()) {
-              for (int i = 0; i < ready.size(); i++) {
-                ready.get(i).client().cancelUpload(ready.get(i).repo(), locations.get(i));
-                failed.put(ready.get(i), opened.cause());
-              }
-              return Future.succeededFuture(failed);
-            }
-            return stream(blob, opened.result(), ready, locations).map(more -> {
-              failed.putAll(more);
-              return failed;
-            });
+          return stream(blob, opened.result(), ready).map(more -> {
+            failed.putAll(more);
+            return failed;
           });
         })
         .compose(failed -> {
@@ -225,40 +226,44 @@ final class ImageCopy {
         });
   }
 
+  private void fireFirstBlob() {
+    Runnable listener = firstBlob;
+    firstBlob = () -> { };
+    listener.run();
+  }
+
   /** One read of the source feeding every target's upload; answers the targets that failed, with why. */
-  private Future<Map<CopyTarget, Throwable>> stream(Descriptor blob, VerifyingStream content, List<CopyTarget> live,
-                                                   List<String> locations) {
+  private Future<Map<CopyTarget, Throwable>> stream(Descriptor blob, VerifyingStream content, List<Upload> uploads) {
     reading.add(content);
     FanOut fanOut = new FanOut(content);
-    List<Future<Void>> uploads = new ArrayList<>();
-    for (int i = 0; i < live.size(); i++) {
-      CopyTarget target = live.get(i);
-      Progress.Target p = progress.target(target.label());
+    List<Future<Void>> done = new ArrayList<>();
+    for (Upload upload : uploads) {
+      CopyTarget target = upload.target();
       long[] sent = {0};
       FanOut.Branch branch = fanOut.branch(n -> {
         sent[0] += n;
-        p.bytesDone += n;
+        upload.progress().sent(n);
         changed.run(); // progress is saved every progressInterval while bytes move, not only per blob
       });
-      Future<Void> upload = blob.size() > options.chunkSize()
-          ? target.client().putBlobChunkedAt(target.repo(), locations.get(i), blob.digest(), blob.size(), branch,
+      Future<Void> put = blob.size() > options.chunkSize()
+          ? target.client().putBlobChunkedAt(target.repo(), upload.location(), blob.digest(), blob.size(), branch,
               options.chunkSize())
-          : target.client().putBlobAt(target.repo(), locations.get(i), blob.digest(), blob.size(), branch);
-      uploads.add(upload.onFailure(err -> {
+          : target.client().putBlobAt(target.repo(), upload.location(), blob.digest(), blob.size(), branch);
+      done.add(put.onFailure(err -> {
         fanOut.detach(branch);
-        p.bytesDone -= sent[0];
+        upload.progress().unsent(sent[0]);
       }));
     }
     fanOut.start();
-    return Future.join(uploads).transform(done -> {
+    return Future.join(done).transform(ignored -> {
       reading.remove(content);
       if (!fanOut.ended()) {
         content.cancel(); // every upload gave up: stop reading the source
       }
       Map<CopyTarget, Throwable> failed = new LinkedHashMap<>();
-      for (int i = 0; i < live.size(); i++) {
-        if (uploads.get(i).failed()) {
-          failed.put(live.get(i), uploads.get(i).cause());
+      for (int i = 0; i < uploads.size(); i++) {
+        if (done.get(i).failed()) {
+          failed.put(uploads.get(i).target(), done.get(i).cause());
         }
       }
       changed.run();
@@ -267,15 +272,13 @@ final class ImageCopy {
   }
 
   private Future<Void> pushManifests(CopyPlan plan, CopyTarget target) {
-    Progress.Target p = progress.target(target.label());
     Future<Void> chain = Future.succeededFuture();
     for (Manifest child : plan.children()) {
       chain = chain.compose(v -> target.client().putManifest(target.repo(), child.digest(), child).mapEmpty());
     }
     return chain.compose(v -> target.client().putManifest(target.repo(), target.reference(), plan.top()))
         .map(digest -> {
-          p.state = State.FINISHED;
-          p.currentBlob = null;
+          state(target).finished();
           changed.run();
           return (Void) null;
         })
@@ -286,9 +289,7 @@ final class ImageCopy {
   }
 
   private void failTarget(CopyTarget target, Throwable err) {
-    Progress.Target p = progress.target(target.label());
-    p.state = State.FAILED;
-    p.lastError = String.valueOf(err.getMessage());
+    state(target).failed(err);
     changed.run();
   }
 

@@ -4,37 +4,29 @@ import dev.tugboat.config.Settings.RegistrySettings;
 import dev.tugboat.registry.Authorizer;
 import dev.tugboat.registry.EgressPolicy;
 import dev.tugboat.registry.RegistryClient;
-import dev.tugboat.registry.RetryPolicy;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
+import dev.tugboat.registry.RegistryPool;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The registry clients of one job: one per endpoint, so each carries that endpoint's own credentials,
- * scheme and TLS choice. Without job credentials a registry is reached as {@code registries[]} says (its
- * challenge flow with the configured user). Closed when the job's attempt ends.
+ * The registry clients of jobs: per endpoint a view over the node's one {@link RegistryPool} (its connections,
+ * limits, challenges and token cache), carrying that endpoint's own credentials, scheme and TLS choice. Without
+ * job credentials a registry is reached as {@code registries[]} says (its challenge flow with the configured user).
+ * Building a view costs no connection and no token: a job starts on warm connections and cached tokens of the
+ * same credentials. Nothing to close per job; the transfer module closes the pool on stop.
  */
 final class JobClients {
-  private final Vertx vertx;
+  private final RegistryPool pool;
   private final List<RegistrySettings> configured;
-  private final MeterRegistry metrics;
   private final Clock clock;
   private final EgressPolicy egress;
   private final Duration timeout;
-  private final List<RegistryClient> open = new ArrayList<>();
-  private HttpClient tokenHttp;
 
-  JobClients(Vertx vertx, List<RegistrySettings> configured, MeterRegistry metrics, Clock clock, EgressPolicy egress,
-             Duration timeout) {
-    this.vertx = vertx;
+  JobClients(RegistryPool pool, List<RegistrySettings> configured, Clock clock, EgressPolicy egress, Duration timeout) {
+    this.pool = pool;
     this.configured = configured;
-    this.metrics = metrics;
     this.clock = clock;
     this.egress = egress;
     this.timeout = timeout;
@@ -47,28 +39,9 @@ final class JobClients {
     RegistrySettings settings = new RegistrySettings(endpoint.registry(), basic ? auth.user() : auth == null
         ? base.username() : "", basic ? auth.password() : auth == null ? base.password() : "", !endpoint.https(),
         verifyTls && base.tlsVerify(), base.maxConcurrency());
+    // a job's token endpoint: its token is the job's own (fetched with its headers), never another job's
     Map<String, Authorizer> fixed = auth == null || basic ? Map.of()
-        : Map.of(endpoint.registry(), new TokenAuthorizer(tokenHttp(), auth, verifyTls, clock, egress, timeout));
-    RegistryClient client = new RegistryClient(vertx, List.of(settings), metrics, egress, timeout, RetryPolicy.DEFAULT,
-        clock, fixed);
-    open.add(client);
-    return client;
-  }
-
-  /** The token servers' client: every connection is checked on the address it reached (names resolving anywhere). */
-  private HttpClient tokenHttp() {
-    if (tokenHttp == null) {
-      tokenHttp = vertx.httpClientBuilder().withConnectHandler(egress.connectGuard()).build();
-    }
-    return tokenHttp;
-  }
-
-  Future<Void> close() {
-    List<Future<Void>> closing = new ArrayList<>();
-    open.forEach(client -> closing.add(client.close()));
-    if (tokenHttp != null) {
-      closing.add(tokenHttp.close());
-    }
-    return Future.join(closing).mapEmpty();
+        : Map.of(endpoint.registry(), new TokenAuthorizer(pool.http(), auth, verifyTls, clock, egress, timeout));
+    return pool.client(List.of(settings), fixed);
   }
 }

@@ -34,6 +34,76 @@ final class Progress {
       return state == State.FINISHED || state == State.SKIPPED;
     }
 
+    boolean copying() {
+      return state == State.COPYING;
+    }
+
+    // what happened to the target, as the copy says it; the counters describe the current attempt
+
+    /** Worked on in attempt {@code attempt}: the counters restart (a resumed copy shows what it had left to do). */
+    void started(int attempt) {
+      state = State.COPYING;
+      attempts = attempt;
+      lastError = null;
+      bytesDone = 0;
+      bytesTotal = 0;
+      blobs = 0;
+      blobsPresent = 0;
+      blobsMounted = 0;
+    }
+
+    /** The reference is there already and may not be overwritten. */
+    void skipped() {
+      state = State.SKIPPED;
+    }
+
+    /** The image has {@code count} blobs. */
+    void blobs(int count) {
+      blobs = count;
+    }
+
+    /** A blob the target already has. */
+    void present() {
+      blobsPresent++;
+    }
+
+    /** A blob mounted from the source repository (same registry). */
+    void mounted() {
+      blobsMounted++;
+    }
+
+    /** A blob of {@code size} bytes that must be streamed. */
+    void missing(long size) {
+      bytesTotal += size;
+    }
+
+    /** The blob being uploaded now. */
+    void uploading(String digest) {
+      currentBlob = digest;
+    }
+
+    /** {@code n} more bytes of the current upload handed to the target. */
+    void sent(long n) {
+      bytesDone += n;
+    }
+
+    /** An upload failed after {@code n} bytes: they will be sent again. */
+    void unsent(long n) {
+      bytesDone -= n;
+    }
+
+    /** Every blob and manifest is there. */
+    void finished() {
+      state = State.FINISHED;
+      currentBlob = null;
+    }
+
+    /** Gave up on this target in this attempt, with why. */
+    void failed(Throwable e) {
+      state = State.FAILED;
+      lastError = String.valueOf(e.getMessage());
+    }
+
     JsonObject toJson() {
       return new JsonObject().put("endpoint", endpoint).put("state", state.name()).put("bytes_done", bytesDone)
           .put("bytes_total", bytesTotal).put("blobs", blobs).put("blobs_present", blobsPresent)

@@ -6,10 +6,14 @@ import dev.tugboat.api.Services;
 import dev.tugboat.bus.Addresses;
 import dev.tugboat.config.Settings;
 import dev.tugboat.registry.RegistryException;
+import dev.tugboat.registry.RegistryPool;
+import dev.tugboat.registry.RetryPolicy;
 import dev.tugboat.registry.Repository;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -23,6 +27,9 @@ public final class TransferService {
   private final Services services;
   private final Settings.Transfer settings;
   private final TransferStore store;
+  private final RegistryPool pool;
+  private final JobClients clients;
+  private final Timer startLatency;
   private Future<SecretBox> box;
 
   public TransferService(Vertx vertx, Services services) {
@@ -30,6 +37,33 @@ public final class TransferService {
     this.services = services;
     this.settings = services.settings().transfer();
     this.store = new TransferStore(services.db());
+    // one pool and token cache per registry host for all of this node's jobs; jobs' credentials are views over it
+    this.pool = new RegistryPool(vertx, services.metrics(), services.egress(), services.settings().egress().timeout(),
+        RetryPolicy.DEFAULT, services.clock());
+    this.startLatency = Timer.builder("tugboat_transfer_start_seconds")
+        .description("from a job's submission to its first blob requested from the source (first attempt)")
+        .register(services.metrics());
+    this.clients = new JobClients(pool, services.settings().registries(), services.clock(), services.egress(),
+        services.settings().egress().timeout());
+  }
+
+  /**
+   * Records how long a job took from its submission to its first blob requested from the source (claim, plan,
+   * HEADs, upload sessions): {@code tugboat_transfer_start_seconds}.
+   */
+  Duration started(TransferJob job) {
+    Duration latency = sinceSubmit(job);
+    startLatency.record(latency);
+    return latency;
+  }
+
+  Duration sinceSubmit(TransferJob job) {
+    return Duration.between(job.createdAt(), services.clock().instant());
+  }
+
+  /** Closes the jobs' connections (the node is stopping: its copies were stopped first). */
+  Future<Void> close() {
+    return pool.close();
   }
 
   TransferStore store() {
@@ -59,11 +93,10 @@ public final class TransferService {
    * source image does not exist.
    */
   Future<String> submit(JsonFields body) {
+    java.time.Instant received = services.clock().instant(); // created_at: the start latency counts from here
     TransferRequest request = TransferRequest.parse(body, services.egress());
-    JobClients clients = clients();
     CopySource source = source(clients, request);
     return source.client().headManifest(source.repo(), source.reference())
-        .eventually(clients::close)
         .recover(err -> Future.failedFuture(err instanceof RegistryException re
             ? new ApiError(502, "source_unavailable", "source registry: " + re.getMessage(), "source") : err))
         .compose(found -> {
@@ -78,7 +111,7 @@ public final class TransferService {
           JsonObject progress = Progress.start(request.targets().stream().map(t -> t.endpoint().url()).toList()).toJson();
           int attempts = request.attempts() != null ? request.attempts() : settings.retries();
           return store.insert(id, request.toJson(), secrets == null ? null : sealer.seal(secrets), progress, attempts,
-              services.clock().instant()).map(id);
+              received).map(id);
         })
         .onSuccess(id -> vertx.eventBus().publish(Addresses.TRANSFER_JOBS, new JsonObject().put("id", id)));
   }
@@ -99,8 +132,7 @@ public final class TransferService {
   }
 
   JobClients clients() {
-    return new JobClients(vertx, services.settings().registries(), services.metrics(), services.clock(),
-        services.egress(), services.settings().egress().timeout());
+    return clients;
   }
 
   static CopySource source(JobClients clients, TransferRequest request) {

@@ -75,11 +75,11 @@ public final class TransferVerticle extends VerticleBase {
     return Future.all(wakeUps.listen(vertx, Addresses.TRANSFER_JOBS, settings.sweepInterval()), cancels.completion());
   }
 
-  /** Stops this node's copies; their leases expire and another node resumes them. */
+  /** Stops this node's copies (their leases expire and another node resumes them), then closes the jobs' pool. */
   @Override
   public Future<?> stop() {
     running.values().forEach(copy -> copy.cancel(new Stopped("node stopping", false)));
-    return Future.join(wakeUps.close(), cancels.unregister());
+    return Future.join(wakeUps.close(), cancels.unregister()).transform(v -> service.close());
   }
 
   /** Claims jobs while this node has free workers and the queue has some. */
@@ -113,9 +113,13 @@ public final class TransferVerticle extends VerticleBase {
           job.secrets() == null ? null : box.open(job.secrets()));
       copy = new ImageCopy(vertx, TransferService.source(clients, request), TransferService.targets(clients, request),
           progress, new ImageCopy.Options(settings.parallelBlobs(), settings.chunkSize()), () -> dirty[0] = true);
+      if (job.attempts() == 1 && job.takeovers() == 0) { // later attempts wait on purpose (backoff)
+        long claimed = service.sinceSubmit(job).toMillis();
+        copy.onFirstBlob(() -> LOG.info("transfer job {}: first blob requested {} ms after submit (claimed after {} ms)",
+            job.id(), service.started(job).toMillis(), claimed));
+      }
     } catch (RuntimeException e) {
       LOG.warn("transfer job {} cannot start: {}", job.id(), e.getMessage());
-      clients.close();
       end(job, progress, e);
       return;
     }
@@ -142,7 +146,6 @@ public final class TransferVerticle extends VerticleBase {
     copy.run(job.attempts()).onComplete(done -> {
       vertx.cancelTimer(renew);
       vertx.cancelTimer(flush);
-      clients.close();
       end(job, progress, done.failed() ? done.cause() : null);
     });
   }

@@ -25,7 +25,7 @@ class TransferSettingsTest {
   void defaults() {
     Settings.Transfer t = Settings.from(ConfigLoader.readDefaults()).transfer();
     assertThat(t.workers()).isEqualTo(2);
-    assertThat(t.parallelBlobs()).isEqualTo(4);
+    assertThat(t.parallelBlobs()).isEqualTo(6);
     assertThat(t.retries()).isEqualTo(3);
     assertThat(t.retryBackoff()).isEqualTo(Duration.ofSeconds(5));
     assertThat(t.chunkSize()).isEqualTo(Integer.MAX_VALUE);

@@ -101,10 +101,14 @@ class RegistryFaultsTest {
     client.putBlob(source, digest, size, new GeneratedStream(vertx, 11, size)).await();
 
     proxy.cutAfter("/blobs/sha256", 1024 * 1024);
+    long started = System.nanoTime();
     assertThatThrownBy(() -> {
       VerifyingStream stream = client.blob(source, digest, size).await();
       client.putBlob(target, digest, size, stream).await();
     }).isInstanceOf(Exception.class);
+    // noticed when it happens (here while the upload session opens, before the pipe listens), not after the
+    // upload's 60 s idle timeout
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
     assertThat(client.blobSize(target, digest).await()).isEmpty();
   }
 
