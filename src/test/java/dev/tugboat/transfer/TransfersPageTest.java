@@ -132,15 +132,16 @@ class TransfersPageTest {
     await().atMost(Duration.ofSeconds(30)).until(() ->
         new JsonObject(server.get("/api/distribute/image/" + id).body()).getInteger("attempts") >= 2);
     browser.waiting(Browser.PATIENCE).until(x -> !jobCard(id).findElements(By.cssSelector("li.target .error-text")).isEmpty());
-    assertThat(jobCard(id).findElement(By.cssSelector("button.cancel")).isEnabled()).isTrue();
+    // the card is rebuilt on every progress event: read it again until it holds still (a stale element is retried)
+    browser.waiting(Browser.PATIENCE).until(x -> jobCard(id).findElement(By.cssSelector("button.cancel")).isEnabled());
     browser.click(By.cssSelector("article.transfer-card[data-id='" + id + "'] button.cancel"));
     browser.visible(By.id("confirm-yes")).click();
-    browser.waiting(Duration.ofSeconds(30)).until(x -> jobCard(id).getAttribute("data-state").equals("FAILED"));
+    browser.waiting(Duration.ofSeconds(30)).until(x -> "FAILED".equals(jobCard(id).getAttribute("data-state")));
     JsonObject job = new JsonObject(server.get("/api/distribute/image/" + id).body());
     assertThat(job.getString("value")).isEqualTo("FAILED");
     assertThat(job.getBoolean("cancelled")).isTrue();
-    assertThat(jobCard(id).findElement(By.cssSelector("button.cancel")).isEnabled()).isFalse();
-    assertThat(jobCard(id).getText()).contains("cancel");
+    browser.waiting(Browser.PATIENCE).until(x -> !jobCard(id).findElement(By.cssSelector("button.cancel")).isEnabled()
+        && jobCard(id).getText().contains("cancel"));
     assertThat(browser.driver().getPageSource()).doesNotContain(PASSWORD);
     browser.open(server.uri("/ui/?list#/transfers").toString());
     browser.ready("transfers");
