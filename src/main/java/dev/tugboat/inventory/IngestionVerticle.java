@@ -155,7 +155,8 @@ public final class IngestionVerticle extends VerticleBase {
     }
     RegistryEvent event = entry.event();
     Unreachable down = unreachable.get(event.registry());
-    Future<Ingestion.Outcome> handled = down != null && clock.instant().isBefore(down.until())
+    Instant pausedUntil = down != null && clock.instant().isBefore(down.until()) ? down.until() : null;
+    Future<Ingestion.Outcome> handled = pausedUntil != null
         ? Future.failedFuture(new RegistryException("registry " + event.registry() + " unreachable (" + down.reason()
             + "); not called again before " + down.until(), 0, java.util.List.of(), null))
         : ingestion.handle(event);
@@ -169,6 +170,10 @@ public final class IngestionVerticle extends VerticleBase {
           int attempt = entry.attempts() + 1;
           boolean giveUp = attempt >= MAX_ATTEMPTS || !Ingestion.retryable(failure);
           Duration retryIn = RETRY.after(attempt);
+          if (pausedUntil != null) { // the registry was not called: try again once it may be, not during the pause
+            Duration rest = Duration.between(clock.instant(), pausedUntil);
+            retryIn = rest.compareTo(retryIn) > 0 ? rest : retryIn;
+          }
           LOG.warn("inventory event {} ({} {}/{}:{}) failed, attempt {}{}: {}", entry.id(), event.action(),
               event.registry(), event.repository(), event.tag() != null ? event.tag() : event.digest(), attempt,
               giveUp ? ", giving up" : ", retrying in " + retryIn.toSeconds() + " s", failure.getMessage());
