@@ -2,10 +2,8 @@ package dev.tugboat.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tugboat.testing.FakeNomad;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,17 +20,11 @@ import org.junit.jupiter.api.Test;
 class NomadTakeoverTest {
   static final String JOB = "web";
   NomadDeployerFixture fixture;
-  FakeNomad nomad;
-  WebClient client;
-  NomadDeployer deployer;
 
   @BeforeEach
   void start() {
     fixture = new NomadDeployerFixture();
-    nomad = fixture.nomad;
-    client = fixture.client;
-    deployer = fixture.deployer;
-    nomad.putJob("default", JOB, Map.of("app", "r.example/team/app:v1"), new JsonObject().put("owner", "team-a"));
+    fixture.nomad.putJob("default", JOB, Map.of("app", "r.example/team/app:v1"), new JsonObject().put("owner", "team-a"));
   }
 
   @AfterEach
@@ -83,18 +75,18 @@ class NomadTakeoverTest {
   void registeredOnce() {
     Deployment d = deployment("d-42");
     Recording died = new Recording(false);
-    Deployer.Result first = deployer.deploy(d, died).await();
+    Deployer.Result first = fixture.deployer.deploy(d, died).await();
     assertThat(first.state()).isEqualTo(Deployment.State.SUCCESSFUL);
-    assertThat(nomad.registrations(JOB)).hasSize(1);
-    JsonObject meta = nomad.job(JOB).getJsonObject("Meta");
+    assertThat(fixture.nomad.registrations(JOB)).hasSize(1);
+    JsonObject meta = fixture.nomad.job(JOB).getJsonObject("Meta");
     assertThat(meta.getString(NomadDeployer.DEPLOYMENT_META)).isEqualTo("d-42");
     assertThat(meta.getString("owner")).as("other Meta keys kept").isEqualTo("team-a");
 
     Recording next = new Recording(true);
-    Deployer.Result second = deployer.deploy(d, next).await(); // the row still has no evaluation
+    Deployer.Result second = fixture.deployer.deploy(d, next).await(); // the row still has no evaluation
     assertThat(second.state()).isEqualTo(Deployment.State.SUCCESSFUL);
-    assertThat(nomad.registrations(JOB)).as("no second registration").hasSize(1);
-    String mark = nomad.registrations(JOB).get(0).getJsonObject("Job").getJsonObject("Meta")
+    assertThat(fixture.nomad.registrations(JOB)).as("no second registration").hasSize(1);
+    String mark = fixture.nomad.registrations(JOB).get(0).getJsonObject("Job").getJsonObject("Meta")
         .getString(NomadDeployer.DEPLOYMENT_META);
     assertThat(mark).isEqualTo("d-42");
     assertThat(next.submitted).hasSize(1).doesNotContainNull();
@@ -103,10 +95,10 @@ class NomadTakeoverTest {
   @Test
   @DisplayName("another deployment of the same job registers anew (the mark names one deployment, not the image)")
   void otherDeploymentRegisters() {
-    deployer.deploy(deployment("d-1"), new Recording(true)).await();
-    Deployer.Result next = deployer.deploy(deployment("d-2"), new Recording(true)).await();
+    fixture.deployer.deploy(deployment("d-1"), new Recording(true)).await();
+    Deployer.Result next = fixture.deployer.deploy(deployment("d-2"), new Recording(true)).await();
     assertThat(next.state()).isEqualTo(Deployment.State.SUCCESSFUL);
-    assertThat(nomad.registrations(JOB)).hasSize(2);
-    assertThat(nomad.job(JOB).getJsonObject("Meta").getString(NomadDeployer.DEPLOYMENT_META)).isEqualTo("d-2");
+    assertThat(fixture.nomad.registrations(JOB)).hasSize(2);
+    assertThat(fixture.nomad.job(JOB).getJsonObject("Meta").getString(NomadDeployer.DEPLOYMENT_META)).isEqualTo("d-2");
   }
 }
