@@ -63,6 +63,14 @@ public final class RegistryClient {
     this.owned = owned;
   }
 
+  /**
+   * The pool under this client (its connections, limits, challenges and token cache per registry host), for views
+   * with other credentials over the same registries ({@link RegistryPool#client}).
+   */
+  public RegistryPool pool() {
+    return transport.pool();
+  }
+
   /** Closes the client's own pool; a view over a shared pool has nothing of its own to close. */
   public Future<Void> close() {
     return owned == null ? Future.succeededFuture() : owned.close();

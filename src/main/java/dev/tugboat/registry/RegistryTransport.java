@@ -61,6 +61,11 @@ final class RegistryTransport {
   private final long timeoutMillis;
 
   /** A view over {@code pool}: its connections, limits, challenges and tokens, with these endpoint settings. */
+  /** The pool this transport's requests go through. */
+  RegistryPool pool() {
+    return pool;
+  }
+
   RegistryTransport(RegistryPool pool, List<RegistrySettings> settings, Map<String, Authorizer> authorizers) {
     Map<String, Authorizer> byRegistry = new java.util.HashMap<>();
     authorizers.forEach((registry, authorizer) -> byRegistry.put(RegistryEndpoint.normalise(registry), authorizer));

@@ -7,7 +7,6 @@ import dev.tugboat.bus.Addresses;
 import dev.tugboat.config.Settings;
 import dev.tugboat.registry.RegistryException;
 import dev.tugboat.registry.RegistryPool;
-import dev.tugboat.registry.RetryPolicy;
 import dev.tugboat.registry.Repository;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
@@ -37,9 +36,9 @@ public final class TransferService {
     this.services = services;
     this.settings = services.settings().transfer();
     this.store = new TransferStore(services.db());
-    // one pool and token cache per registry host for all of this node's jobs; jobs' credentials are views over it
-    this.pool = new RegistryPool(vertx, services.metrics(), services.egress(), services.settings().egress().timeout(),
-        RetryPolicy.DEFAULT, services.clock());
+    // the node's one pool and token cache per registry host (the inventory's and watcher's too); a job's
+    // credentials are views over it
+    this.pool = services.registry().pool();
     this.startLatency = Timer.builder("tugboat_transfer_start_seconds")
         .description("from a job's submission to its first blob requested from the source (first attempt)")
         .register(services.metrics());
@@ -59,11 +58,6 @@ public final class TransferService {
 
   Duration sinceSubmit(TransferJob job) {
     return Duration.between(job.createdAt(), services.clock().instant());
-  }
-
-  /** Closes the jobs' connections (the node is stopping: its copies were stopped first). */
-  Future<Void> close() {
-    return pool.close();
   }
 
   TransferStore store() {

@@ -75,11 +75,11 @@ public final class TransferVerticle extends VerticleBase {
     return Future.all(wakeUps.listen(vertx, Addresses.TRANSFER_JOBS, settings.sweepInterval()), cancels.completion());
   }
 
-  /** Stops this node's copies (their leases expire and another node resumes them), then closes the jobs' pool. */
+  /** Stops this node's copies; their leases expire and another node resumes them. */
   @Override
   public Future<?> stop() {
     running.values().forEach(copy -> copy.cancel(new Stopped("node stopping", false)));
-    return Future.join(wakeUps.close(), cancels.unregister()).transform(v -> service.close());
+    return Future.join(wakeUps.close(), cancels.unregister());
   }
 
   /** Claims jobs while this node has free workers and the queue has some. */
